@@ -13,16 +13,22 @@ constexpr int kMaxExponent = 20;
 
 BanHistory::JailRecord* BanHistory::Find(std::string_view jail, const IpAddress& address) {
   auto it = by_address_.find(address);
-  if (it == by_address_.end()) return nullptr;
+  if (it == by_address_.end()) {
+    return nullptr;
+  }
   for (JailRecord& r : it->second) {
-    if (r.jail == jail) return &r;
+    if (r.jail == jail) {
+      return &r;
+    }
   }
   return nullptr;
 }
 
 void BanHistory::Record(std::string_view jail, const IpAddress& address, int64_t time) {
   if (JailRecord* r = Find(jail, address)) {
-    if (r->count < std::numeric_limits<int>::max()) ++r->count;
+    if (r->count < std::numeric_limits<int>::max()) {
+      ++r->count;
+    }
     r->last_ban = std::max(r->last_ban, time);
     return;
   }
@@ -33,9 +39,13 @@ void BanHistory::Restore(std::string_view jail, const IpAddress& address, int co
                          int64_t last_ban) {
   if (count <= 0) {
     auto it = by_address_.find(address);
-    if (it == by_address_.end()) return;
+    if (it == by_address_.end()) {
+      return;
+    }
     std::erase_if(it->second, [jail](const JailRecord& r) { return r.jail == jail; });
-    if (it->second.empty()) by_address_.erase(it);
+    if (it->second.empty()) {
+      by_address_.erase(it);
+    }
     return;
   }
   if (JailRecord* r = Find(jail, address)) {
@@ -48,28 +58,40 @@ void BanHistory::Restore(std::string_view jail, const IpAddress& address, int co
 
 int BanHistory::Count(std::string_view jail, const IpAddress& address, int64_t since) const {
   auto it = by_address_.find(address);
-  if (it == by_address_.end()) return 0;
+  if (it == by_address_.end()) {
+    return 0;
+  }
   for (const JailRecord& r : it->second) {
-    if (r.jail == jail) return r.last_ban >= since ? r.count : 0;
+    if (r.jail == jail) {
+      return r.last_ban >= since ? r.count : 0;
+    }
   }
   return 0;
 }
 
 int BanHistory::CountAllJails(const IpAddress& address, int64_t since) const {
   auto it = by_address_.find(address);
-  if (it == by_address_.end()) return 0;
+  if (it == by_address_.end()) {
+    return 0;
+  }
   int64_t total = 0;
   for (const JailRecord& r : it->second) {
-    if (r.last_ban >= since) total += r.count;
+    if (r.last_ban >= since) {
+      total += r.count;
+    }
   }
   return static_cast<int>(std::min<int64_t>(total, std::numeric_limits<int>::max()));
 }
 
 std::optional<int64_t> BanHistory::LastBan(std::string_view jail, const IpAddress& address) const {
   auto it = by_address_.find(address);
-  if (it == by_address_.end()) return std::nullopt;
+  if (it == by_address_.end()) {
+    return std::nullopt;
+  }
   for (const JailRecord& r : it->second) {
-    if (r.jail == jail) return r.last_ban;
+    if (r.jail == jail) {
+      return r.last_ban;
+    }
   }
   return std::nullopt;
 }
@@ -117,12 +139,18 @@ Status BanPolicy::Validate(const BanPolicyOptions& o) {
 
 Duration BanPolicy::BanDuration(int previous_bans, uint64_t random) const {
   const BanPolicyOptions& o = options_;
-  if (o.bantime.permanent) return Duration::Permanent();
+  if (o.bantime.permanent) {
+    return Duration::Permanent();
+  }
   const int64_t bantime = std::max<int64_t>(o.bantime.seconds, 0);
-  if (!o.increment) return Duration::Seconds(bantime);
+  if (!o.increment) {
+    return Duration::Seconds(bantime);
+  }
 
   int64_t ceiling = std::max(kDefaultMaxBanSeconds, bantime);
-  if (o.maxtime && !o.maxtime->permanent) ceiling = std::max<int64_t>(o.maxtime->seconds, 0);
+  if (o.maxtime && !o.maxtime->permanent) {
+    ceiling = std::max<int64_t>(o.maxtime->seconds, 0);
+  }
 
   int64_t seconds = bantime;
   if (previous_bans > 0) {

@@ -18,13 +18,17 @@ constexpr size_t kMinTracked = 10;
 // overflowing.
 int64_t SatAdd(int64_t a, int64_t b) {
   int64_t r;
-  if (__builtin_add_overflow(a, b, &r)) return b > 0 ? INT64_MAX : INT64_MIN;
+  if (__builtin_add_overflow(a, b, &r)) {
+    return b > 0 ? INT64_MAX : INT64_MIN;
+  }
   return r;
 }
 
 int64_t SatSub(int64_t a, int64_t b) {
   int64_t r;
-  if (__builtin_sub_overflow(a, b, &r)) return b > 0 ? INT64_MIN : INT64_MAX;
+  if (__builtin_sub_overflow(a, b, &r)) {
+    return b > 0 ? INT64_MIN : INT64_MAX;
+  }
   return r;
 }
 
@@ -36,13 +40,17 @@ size_t ChunkBytes(void* p) { return malloc_usable_size(p) + sizeof(size_t); }
 
 void* CountedMalloc(size_t n, size_t* bytes) {
   void* p = std::malloc(n == 0 ? 1 : n);
-  if (p == nullptr) std::abort();  // out of memory: nothing sensible to do in a daemon loop
+  if (p == nullptr) {
+    std::abort();  // out of memory: nothing sensible to do in a daemon loop
+  }
   *bytes += ChunkBytes(p);
   return p;
 }
 
 void CountedFree(void* p, size_t* bytes) {
-  if (p == nullptr) return;
+  if (p == nullptr) {
+    return;
+  }
   *bytes -= ChunkBytes(p);
   std::free(p);
 }
@@ -51,7 +59,9 @@ void CountedFree(void* p, size_t* bytes) {
 
 template <typename T>
 T* FailureWindow::CountingAllocator<T>::allocate(size_t n) {
-  return static_cast<T*>(CountedMalloc(n * sizeof(T), bytes));
+  // T is a pointer type for the bucket array; sizeof(T) is still what is wanted.
+  return static_cast<T*>(
+      CountedMalloc(n * sizeof(T), bytes));  // NOLINT(bugprone-sizeof-expression)
 }
 
 template <typename T>
@@ -67,7 +77,9 @@ FailureWindow::Entry::Entry(Entry&& other) noexcept
 }
 
 FailureWindow::Entry::~Entry() {
-  if (heap_cap) std::free(heap);
+  if (heap_cap) {
+    std::free(heap);
+  }
 }
 
 FailureWindow::FailureWindow(const FailureWindowOptions& options)
@@ -90,7 +102,9 @@ void FailureWindow::set_findtime(int64_t findtime) { findtime_ = ClampFindtime(f
 void FailureWindow::Load(const Entry& e, std::vector<int64_t>* out) const {
   out->clear();
   const uint32_t* off = e.offsets();
-  for (int k = e.older - 1; k >= 0; --k) out->push_back(e.newest - off[k]);
+  for (int k = e.older - 1; k >= 0; --k) {
+    out->push_back(e.newest - off[k]);
+  }
   out->push_back(e.newest);
 }
 
@@ -99,7 +113,7 @@ void FailureWindow::StoreEntry(Entry* e, const std::vector<int64_t>& ascending) 
   e->newest = ascending.back();
   if (older > Entry::kInline && older > e->heap_cap) {
     ReleaseHeap(e);
-    const size_t cap = std::max<size_t>(older, 2 * Entry::kInline);
+    const size_t cap = std::max<size_t>(older, size_t{2} * Entry::kInline);
     e->heap = static_cast<uint32_t*>(CountedMalloc(cap * sizeof(uint32_t), &heap_bytes_));
     e->heap_cap = static_cast<uint16_t>(cap);
   }
@@ -111,7 +125,9 @@ void FailureWindow::StoreEntry(Entry* e, const std::vector<int64_t>& ascending) 
 }
 
 void FailureWindow::ReleaseHeap(Entry* e) {
-  if (e->heap_cap == 0) return;
+  if (e->heap_cap == 0) {
+    return;
+  }
   CountedFree(e->heap, &heap_bytes_);
   e->heap_cap = 0;
   e->older = 0;
@@ -128,7 +144,9 @@ std::optional<BanTrigger> FailureWindow::Record(const IpAddress& address, int64_
     if (maxretry_ == 1) {
       return BanTrigger{address, 1, time, time, TakeLines(address)};
     }
-    if (entries_.size() >= max_tracked_) MakeRoom();
+    if (entries_.size() >= max_tracked_) {
+      MakeRoom();
+    }
     it = entries_.try_emplace(address).first;
     scratch_.assign(1, time);
   } else {
@@ -142,10 +160,14 @@ std::optional<BanTrigger> FailureWindow::Record(const IpAddress& address, int64_
   const int64_t lowest_start = SatSub(time, findtime_);
   size_t best = 0, best_i = 0, j = 0;
   for (size_t i = 0; i < v.size() && v[i] <= time; ++i) {
-    if (v[i] < lowest_start) continue;
+    if (v[i] < lowest_start) {
+      continue;
+    }
     const int64_t end = SatAdd(v[i], findtime_);
     j = std::max(j, i);
-    while (j < v.size() && v[j] <= end) ++j;
+    while (j < v.size() && v[j] <= end) {
+      ++j;
+    }
     if (j - i > best) {
       best = j - i;
       best_i = i;
@@ -178,14 +200,18 @@ void FailureWindow::MakeRoom() {
       ++it;
     }
   }
-  if (entries_.size() <= target) return;
+  if (entries_.size() <= target) {
+    return;
+  }
 
   // Drop the (size - target) addresses with the oldest newest-failure. nth_element finds the
   // threshold in linear time; ties at the threshold are dropped until the count is reached.
   const size_t drop = entries_.size() - target;
   std::vector<int64_t> times;
   times.reserve(entries_.size());
-  for (const auto& [address, entry] : entries_) times.push_back(entry.newest);
+  for (const auto& [address, entry] : entries_) {
+    times.push_back(entry.newest);
+  }
   std::nth_element(times.begin(), times.begin() + static_cast<ptrdiff_t>(drop - 1), times.end());
   const int64_t threshold = times[drop - 1];
   size_t ties_to_drop = drop - static_cast<size_t>(std::count_if(
@@ -194,7 +220,9 @@ void FailureWindow::MakeRoom() {
   for (auto it = entries_.begin(); it != entries_.end();) {
     const int64_t n = it->second.newest;
     if (n < threshold || (n == threshold && ties_to_drop > 0)) {
-      if (n == threshold) --ties_to_drop;
+      if (n == threshold) {
+        --ties_to_drop;
+      }
       ReleaseHeap(&it->second);
       it = entries_.erase(it);
       ++evicted_;
@@ -207,7 +235,9 @@ void FailureWindow::MakeRoom() {
 bool FailureWindow::Forget(const IpAddress& address) {
   DropLines(address);
   auto it = entries_.find(address);
-  if (it == entries_.end()) return false;
+  if (it == entries_.end()) {
+    return false;
+  }
   ReleaseHeap(&it->second);
   entries_.erase(it);
   return true;
@@ -240,13 +270,17 @@ std::vector<TrackedAddress> FailureWindow::Tracked() const {
 size_t FailureWindow::ApproximateMemoryUsage() const {
   size_t ring = ring_.capacity() * sizeof(RingLine);
   for (const RingLine& r : ring_) {
-    if (r.line.capacity() > 15) ring += r.line.capacity() + 1;  // beyond the inline (SSO) buffer
+    if (r.line.capacity() > 15) {
+      ring += r.line.capacity() + 1;  // beyond the inline (SSO) buffer
+    }
   }
   return table_bytes_ + heap_bytes_ + ring + scratch_.capacity() * sizeof(int64_t);
 }
 
 void FailureWindow::RememberLine(const IpAddress& address, std::string_view line) {
-  if (ring_capacity_ == 0 || line.empty()) return;
+  if (ring_capacity_ == 0 || line.empty()) {
+    return;
+  }
   line = line.substr(0, kMaxLineBytes);
   if (ring_.size() < ring_capacity_) {
     ring_.push_back({address, true, std::string(line)});
@@ -266,8 +300,12 @@ std::vector<std::string> FailureWindow::TakeLines(const IpAddress& address) {
   // Newest first; every line of the address is retired so that none is reported twice.
   for (size_t k = 0; k < n; ++k) {
     RingLine& r = ring_[(ring_next_ + n - 1 - k) % n];
-    if (!r.live || r.address != address) continue;
-    if (lines.size() < lines_per_ban_) lines.push_back(std::move(r.line));
+    if (!r.live || r.address != address) {
+      continue;
+    }
+    if (lines.size() < lines_per_ban_) {
+      lines.push_back(std::move(r.line));
+    }
     r.live = false;
     r.line.clear();
   }
