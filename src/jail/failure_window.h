@@ -2,7 +2,8 @@
 //
 // Pure logic: time is an argument (int64 epoch seconds, the failure's own timestamp as read from
 // the log), nothing here reads a clock, logs or does I/O. Hosts are already IpAddress values
-// (names are resolved before this point). Not thread-safe; the daemon's one loop owns it.
+// (names are resolved before this point). Not thread-safe; the daemon's one loop owns it. Neither
+// copyable nor movable (its table's allocator points into it): hold it by std::unique_ptr.
 //
 // Counting rule. When a failure for an address is recorded at time t, the address is due for a
 // ban if some window [a, a + findtime] that contains t holds at least maxretry of its recorded
