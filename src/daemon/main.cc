@@ -1,16 +1,86 @@
-// portcullisd: the daemon. (The event loop and jails are wired up by the daemon issue.)
+// portcullisd: the daemon.
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <string>
 
+#include "daemon/daemon.h"
+#include "daemon/logging.h"
 #include "portcullis/version.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+void Usage(FILE* out) {
+  std::fprintf(out,
+               "usage: portcullisd [--foreground] [--config-dir DIR] [--no-stderr] "
+               "[--pid-file FILE]\n"
+               "  --foreground     run in the foreground (systemd, tests); this is the only mode\n"
+               "  --config-dir DIR configuration directory (default /etc/portcullis)\n"
+               "  --no-stderr      log only to the log file (systemd: the journal gets stderr)\n"
+               "  --pid-file FILE  write the process id to FILE\n"
+               "  --version        print the version\n");
+}
+
+int Main(int argc, char** argv) {
+  portcullis::DaemonOptions opts;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--version") == 0 || std::strcmp(argv[i], "-V") == 0) {
+    std::string a = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "portcullisd: %s needs a value\n", name);
+        return nullptr;
+      }
+      return argv[++i];
+    };
+    if (a == "--foreground" || a == "-f") {
+      continue;
+    } else if (a == "--no-stderr") {
+      opts.log_to_stderr = false;
+    } else if (a == "--config-dir" || a == "-c") {
+      const char* v = value("--config-dir");
+      if (v == nullptr) return 2;
+      opts.config_dir = v;
+    } else if (a == "--pid-file") {
+      const char* v = value("--pid-file");
+      if (v == nullptr) return 2;
+      opts.pid_file = v;
+    } else if (a == "--utmp") {
+      const char* v = value("--utmp");
+      if (v == nullptr) return 2;
+      opts.utmp_path = v;
+    } else if (a == "--version" || a == "-V") {
       std::printf("portcullisd %s\n", PORTCULLIS_VERSION);
       return 0;
+    } else if (a == "--help" || a == "-h") {
+      Usage(stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "portcullisd: unknown option '%s'\n", a.c_str());
+      Usage(stderr);
+      return 2;
     }
   }
-  std::fprintf(stderr, "portcullisd: the daemon is not built yet (see issue: portcullisd)\n");
-  return 1;
+  portcullis::Result<std::unique_ptr<portcullis::Daemon>> daemon =
+      portcullis::Daemon::Create(opts);
+  if (!daemon.ok()) {
+    std::fprintf(stderr, "portcullisd: cannot start:\n%s\n", daemon.status().message().c_str());
+    return 1;
+  }
+  portcullis::Status s = (*daemon)->Run();
+  if (!s.ok()) {
+    portcullis::Log().critical("event loop failed: {}", s.message());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "portcullisd: fatal: %s\n", e.what());
+    return 1;
+  }
 }

@@ -1,0 +1,136 @@
+// Daemon: wires configuration, log sources, jails, the firewall and the control socket into the one
+// event loop, and applies the jails' decisions.
+//
+// Per loop iteration: lines read -> jails -> ban candidates queued; after the iteration's events,
+// every queued ban goes to the firewall as ONE transaction, then to the ledger and the log. Timed
+// bans are expired by the kernel; the ledger's nearest expiry is the loop's deadline, at which the
+// daemon logs the Unban lines. Everything runs on one thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ban/ban_ledger.h"
+#include "ban/ban_policy.h"
+#include "config/settings.h"
+#include "control/daemon_facade.h"
+#include "control/dispatcher.h"
+#include "control/server.h"
+#include "daemon/event_loop.h"
+#include "daemon/host_info.h"
+#include "jail/jail.h"
+#include "portcullis/firewall.h"
+#include "portcullis/line_source.h"
+
+namespace portcullis {
+
+struct DaemonOptions {
+  std::string config_dir = "/etc/portcullis";
+  bool log_to_stderr = true;   // foreground without --no-stderr
+  std::string pid_file;        // empty = none
+  std::string utmp_path;       // empty = the system's (tests point it elsewhere)
+};
+
+class Daemon final : public DaemonFacade, private LineSink {
+ public:
+  // Loads the configuration, opens the firewall, jails, log sources and the control socket.
+  // Configuration errors are all reported in the Status message, one per line.
+  static Result<std::unique_ptr<Daemon>> Create(const DaemonOptions& options);
+  ~Daemon() override;
+
+  // Runs the loop until SIGTERM/SIGINT or `portcullis stop`.
+  Status Run();
+
+  // DaemonFacade
+  std::vector<std::string> JailNames() override;
+  Result<JailStatus> GetJailStatus(const std::string& jail) override;
+  Result<std::vector<BanResult>> Ban(const std::string& jail, std::span<const std::string> addrs,
+                                     std::optional<int64_t> seconds, bool force) override;
+  Result<std::vector<UnbanResult>> Unban(const std::optional<std::string>& jail,
+                                         std::span<const std::string> addrs) override;
+  Result<int64_t> UnbanAll() override;
+  Result<std::vector<ActiveBan>> Banned(const std::optional<std::string>& addr) override;
+  std::vector<std::string> Reload(const std::optional<std::string>& jail) override;
+  Result<GetValue> Get(const std::string& jail, GetKey key) override;
+  Status Set(const std::string& jail, const Setting& setting) override;
+  Status FlushLogs() override;
+  void RequestStop() override;
+
+ private:
+  struct JailRuntime {
+    std::unique_ptr<Jail> jail;
+    std::unique_ptr<BanPolicy> policy;
+    FilterDef filter_def;
+    std::vector<PatternId> patterns;
+    uint64_t total_banned = 0;
+    uint64_t refused_logged_in = 0;
+  };
+  struct PendingBan {
+    std::string jail;
+    Cidr target;
+    BanRecord record;
+    bool refresh = false;
+  };
+
+  explicit Daemon(DaemonOptions options);
+
+  Status Start(const Config& config);
+  // Builds jails for `config`; on success swaps them in. Errors are appended to `errors`.
+  bool BuildJails(const Config& config, std::map<std::string, JailRuntime>* out,
+                  std::vector<std::string>* errors);
+  Status ApplyJails(std::map<std::string, JailRuntime> jails, std::vector<std::string> order,
+                    const Config& config);
+  Status RebuildSources();
+  void AdoptKernelBans();
+  void RefreshSelfAddresses();
+
+  // LineSink
+  void OnLine(const LineOrigin& origin, std::string_view line, bool cut) override;
+  void OnEvent(const SourceEvent& event) override;
+
+  void Consider(JailRuntime& rt, BanCandidate candidate, int64_t now);
+  void CommitPending();
+  void OnDeadline();
+  void ScheduleDeadline();
+  void OnSignal(int signo);
+  Status CheckManualTarget(const JailRuntime& rt, const Cidr& target, bool force,
+                           BanOutcome* outcome, std::string* detail);
+  Duration NextBanTime(const JailRuntime& rt, const IpAddress& addr, int64_t now);
+  void LogBan(const BanRecord& rec, const char* how);
+  JailSpec SpecFor(const JailConfig& jc) const;
+  JailRuntime* FindJail(const std::string& name);
+
+  DaemonOptions options_;
+  Config config_;
+  std::unique_ptr<EventLoop> loop_;
+  std::unique_ptr<Firewall> firewall_;
+  std::unique_ptr<FileLineSource> source_;
+  std::unique_ptr<HostInfo> host_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<ControlServer> server_;
+
+  std::map<std::string, JailRuntime> jails_;
+  std::vector<std::string> jail_order_;
+  std::unordered_map<PatternId, std::vector<std::string>> pattern_jails_;
+  AddressSet self_;
+  BanLedger ledger_;
+  BanHistory history_;
+  std::vector<PendingBan> pending_;
+  int64_t retry_at_ms_ = 0;  // monotonic: retry a failed firewall transaction
+  int64_t watchdog_interval_ms_ = 0;
+  int64_t next_watchdog_ms_ = 0;
+  std::mt19937_64 rng_;
+  bool stop_requested_ = false;
+};
+
+// Wall-clock epoch seconds.
+int64_t WallNow();
+double WallNowPrecise();
+
+}  // namespace portcullis
