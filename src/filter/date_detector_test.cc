@@ -445,7 +445,8 @@ TEST(DateDetector, ImpossibleDatesDoNotMatch) {
 TEST(DateDetector, NumbersRunningOnAreNotDates) {
   auto d = Make("auto");
   for (const char* line : {"2026-11-22 10:00:011", "17000000001 x", "Nov 22 10:00:012 h",
-                           "0611221 10:00:01", "@4000000063f5a1b20bdcc4b x"}) {
+                           "0611221 10:00:01", "@4000000063f5a1b20bdcc4b x", "0700000000 x",
+                           "@3000000063f5a1b20bdcc4b4 x", "@4000000063f5a1b2fbdcc4b4 x"}) {
     EXPECT_FALSE(d->Find(line, kNow).has_value()) << line;
   }
 }

@@ -219,9 +219,10 @@ const char* ParseMysql(const char* p, const char* end, Fields* f) {
   return Digits(p, end, 2, &f->second);
 }
 
-// "1700000000" or "1700000000.123": ten digits of Unix time, an optional fraction.
+// "1700000000" or "1700000000.123": ten digits of Unix time (2001-09-09 to 2286), an optional
+// fraction. A leading zero is a counter or an id, not a time.
 const char* ParseEpoch(const char* p, const char* end, Fields* f) {
-  if (end - p < 10) return nullptr;
+  if (end - p < 10 || *p == '0') return nullptr;
   int64_t v = 0;
   for (int i = 0; i < 10; ++i) {
     if (!IsDigit(p[i])) return nullptr;
