@@ -25,6 +25,16 @@ constexpr size_t kSearchWindow = 256;
 constexpr int kMaxBrackets = 8;
 constexpr size_t kMaxTemplates = 16;
 
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i] && !(date_internal::IsAlpha(a[i]) && (a[i] | 0x20) == (b[i] | 0x20))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 struct Site {
   size_t pos;  // line start, just after "<PRI>", the '[' itself, or just after "audit("
   SiteKind kind;
@@ -156,13 +166,14 @@ Result<std::unique_ptr<DateDetector>> DateDetector::Create(std::string_view patt
                                                           std::string_view timezone) {
   Result<TimeZone> zone = TimeZone::Parse(timezone);
   if (!zone.ok()) return zone.status();
-  if (pattern == "none") return std::unique_ptr<DateDetector>(new NoDateDetector());
+  if (EqualsIgnoreCase(pattern, "none")) return std::unique_ptr<DateDetector>(new NoDateDetector());
   const std::span<const Template> all = BuiltinTemplates();
-  if (pattern.empty() || pattern == "auto") {
+  if (pattern.empty() || EqualsIgnoreCase(pattern, "auto")) {
     return std::unique_ptr<DateDetector>(new TemplateDetector(all, *zone));
   }
+  // Names match in any case, so fail2ban's "Epoch", "TAI64N" and "ISO8601" work as written.
   for (const Template& t : all) {
-    if (t.name == pattern) {
+    if (EqualsIgnoreCase(t.name, pattern)) {
       return std::unique_ptr<DateDetector>(new TemplateDetector(std::span(&t, 1), *zone));
     }
   }

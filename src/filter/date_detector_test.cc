@@ -203,6 +203,56 @@ TEST(DateDetector, OtherFormats) {
   });
 }
 
+// Random instants written by the C library's strftime in every built-in format read back to the
+// same second, through auto-detection and through the equivalent custom pattern.
+TEST(DateDetector, ReadsBackWhatStrftimeWrites) {
+  struct Format {
+    const char* strftime;
+    const char* pattern;
+    std::string_view name;
+    bool has_year;
+  };
+  const Format formats[] = {
+      {"%b %e %H:%M:%S host x", "^%b %e %H:%M:%S", "syslog", false},
+      {"%Y-%m-%dT%H:%M:%SZ x", "%Y-%m-%dT%H:%M:%S%z", "iso8601", true},
+      {"%Y-%m-%d %H:%M:%S,123 x", "%Y-%m-%d %H:%M:%S", "iso8601", true},
+      {"<34>1 %Y-%m-%dT%H:%M:%S+00:00 h a - - - x", "%Y-%m-%dT%H:%M:%S%z", "rfc5424", true},
+      {"192.0.2.1 - - [%d/%b/%Y:%H:%M:%S +0000] \"GET /\"", "%d/%b/%Y:%H:%M:%S %z",
+       "apache-access", true},
+      {"[%a %b %d %H:%M:%S.000001 %Y] [error] x", "[%a %b %d %H:%M:%S.%f %Y]", "apache-error",
+       true},
+      {"%a %b %e %H:%M:%S %Y [pid 1] x", "%a %b %e %H:%M:%S %Y", "ctime", true},
+      {"%Y/%m/%d %H:%M:%S [error] x", "%Y/%m/%d %H:%M:%S", "datetime", true},
+      {"%d-%b-%Y %H:%M:%S.000 client x", "%d-%b-%Y %H:%M:%S", "bind", true},
+      {"%y%m%d %k:%M:%S [Note] x", "%y%m%d %k:%M:%S", "mysql", true},
+      {"%s x", "%s", "epoch", true},
+  };
+  uint64_t x = 42;
+  for (int i = 0; i < 3000; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    // 2001-09-10 .. 2038: ten-digit epochs, two-digit years in this century.
+    const time_t t = 1000100000 + static_cast<time_t>((x >> 33) % 1100000000);
+    struct tm tm {};
+    gmtime_r(&t, &tm);
+    for (const Format& f : formats) {
+      char line[256];
+      ASSERT_GT(strftime(line, sizeof(line), f.strftime, &tm), 0u);
+      // A year-less date is read relative to a `now` shortly after it.
+      const double now = f.has_year ? kNow : static_cast<double>(t) + 3600;
+      auto detector = Make("auto");
+      auto custom = Make(f.pattern);
+      ASSERT_NE(custom, nullptr);
+      std::optional<DateMatch> m = detector->Find(line, now);
+      ASSERT_TRUE(m.has_value()) << line;
+      EXPECT_EQ(m->name, f.name) << line;
+      EXPECT_EQ(static_cast<int64_t>(m->time), static_cast<int64_t>(t)) << line;
+      std::optional<DateMatch> c = custom->Find(line, now);
+      ASSERT_TRUE(c.has_value()) << line << " | " << f.pattern;
+      EXPECT_EQ(static_cast<int64_t>(c->time), static_cast<int64_t>(t)) << line << " | " << f.pattern;
+    }
+  }
+}
+
 TEST(DateDetector, KnownConstants) {
   // Independent anchors: 1700000000 is 2023-11-14 22:13:20 UTC.
   auto d = Make("auto");
@@ -404,6 +454,12 @@ TEST(DateDetector, ForcedTemplateMatchesOnlyItsFormat) {
   for (std::string_view name : DateDetector::TemplateNames()) {
     EXPECT_NE(Make(name), nullptr) << name;
   }
+  // fail2ban's spellings.
+  EXPECT_EQ(Make("Epoch")->Find("1700000000 x", kNow)->name, "epoch");
+  EXPECT_EQ(Make("TAI64N")->Find("@4000000063f5a1b20bdcc4b4 x", kNow)->name, "tai64n");
+  EXPECT_EQ(Make("ISO8601")->Find("2026-11-22T10:00:01Z", kNow)->name, "iso8601");
+  EXPECT_TRUE(Make("None")->uses_no_date());
+  EXPECT_FALSE(Make("AUTO")->uses_no_date());
 }
 
 TEST(DateDetector, TemplateNamesListsEveryBuiltIn) {
@@ -504,9 +560,11 @@ TEST(DatePattern, SearchesAndAnchors) {
   CheckFind(*d, {"2026-11-22 10:00:01", Utc(2026, 11, 22, 10, 0, 1), 0, 19, "custom"});
   // Not inside a longer number.
   EXPECT_FALSE(d->Find("12026-11-22 10:00:01", kNow).has_value());
-  auto anchored = Make("^%Y-%m-%d %H:%M:%S");
-  EXPECT_TRUE(anchored->Find("2026-11-22 10:00:01 x", kNow).has_value());
-  EXPECT_FALSE(anchored->Find("x 2026-11-22 10:00:01", kNow).has_value());
+  for (const char* pattern : {"^%Y-%m-%d %H:%M:%S", "{^LN-BEG}%Y-%m-%d %H:%M:%S"}) {
+    auto anchored = Make(pattern);
+    EXPECT_TRUE(anchored->Find("2026-11-22 10:00:01 x", kNow).has_value()) << pattern;
+    EXPECT_FALSE(anchored->Find("x 2026-11-22 10:00:01", kNow).has_value()) << pattern;
+  }
   // The first valid date wins; an invalid one earlier is skipped.
   CheckFind(*d, {"2026-02-30 10:00:01 then 2026-11-22 10:00:01", Utc(2026, 11, 22, 10, 0, 1), 25,
                  44, "custom"});

@@ -24,7 +24,12 @@ Result<DatePattern> DatePattern::Compile(std::string_view pattern) {
   DatePattern out;
   const std::string quoted = "date pattern \"" + std::string(pattern) + "\"";
   std::string_view s = pattern;
-  if (!s.empty() && s[0] == '^') {
+  // fail2ban spells the anchor "{^LN-BEG}"; accept it so its patterns can be reused.
+  constexpr std::string_view kFail2banAnchor = "{^LN-BEG}";
+  if (s.substr(0, kFail2banAnchor.size()) == kFail2banAnchor) {
+    out.anchored_ = true;
+    s.remove_prefix(kFail2banAnchor.size());
+  } else if (!s.empty() && s[0] == '^') {
     out.anchored_ = true;
     s.remove_prefix(1);
   }
