@@ -49,15 +49,15 @@ class NoDateDetector final : public DateDetector {
 class CustomDetector final : public DateDetector {
  public:
   CustomDetector(DatePattern pattern, TimeZone zone)
-      : pattern_(std::move(pattern)), zone_(zone) {}
+      : pattern_(std::move(pattern)), resolver_(zone) {}
   std::optional<DateMatch> Find(std::string_view line, double now) override {
-    return pattern_.Find(line, zone_, now);
+    return pattern_.Find(line, resolver_, now);
   }
   bool uses_no_date() const override { return false; }
 
  private:
   DatePattern pattern_;
-  TimeZone zone_;
+  date_internal::Resolver resolver_;
 };
 
 // Tries built-in templates at the sites where a timestamp can start, leftmost site first, so a
@@ -65,7 +65,7 @@ class CustomDetector final : public DateDetector {
 // most recently matched first: a log file keeps one format, so the first try nearly always hits.
 class TemplateDetector final : public DateDetector {
  public:
-  TemplateDetector(std::span<const Template> templates, TimeZone zone) : zone_(zone) {
+  TemplateDetector(std::span<const Template> templates, TimeZone zone) : resolver_(zone) {
     for (const Template& t : templates) {
       if (count_ < kMaxTemplates) order_[count_++] = &t;
     }
@@ -135,7 +135,7 @@ class TemplateDetector final : public DateDetector {
     } else if (t.needs_brackets) {
       return false;
     }
-    std::optional<double> time = date_internal::ResolveFields(f, zone_, now);
+    std::optional<double> time = resolver_.Resolve(f, now);
     if (!time) return false;
     *out = DateMatch{*time, b, e, t.name};
     return true;
@@ -157,7 +157,7 @@ class TemplateDetector final : public DateDetector {
 
   std::array<const Template*, kMaxTemplates> order_{};
   size_t count_ = 0;
-  TimeZone zone_;
+  date_internal::Resolver resolver_;
 };
 
 }  // namespace

@@ -126,6 +126,64 @@ TEST(DateDetector, YearInferenceAroundNewYear) {
   CheckFind(*d, {"Feb 29 12:00:00 h", Utc(2024, 2, 29, 12, 0, 0), 0, 15, "syslog"});
   CheckFind(*d, {"Feb 29 12:00:00 h", Utc(2028, 2, 29, 12, 0, 0), 0, 15, "syslog"},
             Utc(2028, 3, 1, 0, 0, 0));
+  CheckFind(*d, {"Feb 29 12:00:00 h", Utc(2028, 2, 29, 12, 0, 0), 0, 15, "syslog"},
+            Utc(2028, 2, 28, 13, 0, 0));
+  CheckFind(*d, {"Feb 29 12:00:00 h", Utc(2024, 2, 29, 12, 0, 0), 0, 15, "syslog"},
+            Utc(2028, 2, 27, 0, 0, 0));
+  // Far from new year the year is now's, whatever the month.
+  CheckFind(*d, {"Jan  1 00:00:00 h", Utc(2026, 1, 1, 0, 0, 0), 0, 15, "syslog"});
+  CheckFind(*d, {"Dec 31 23:59:59 h", Utc(2025, 12, 31, 23, 59, 59), 0, 15, "syslog"});
+  CheckFind(*d, {"Jul 15 12:00:00 h", Utc(2026, 7, 15, 12, 0, 0), 0, 15, "syslog"},
+            Utc(2026, 7, 15, 11, 0, 0));
+  CheckFind(*d, {"Jul 16 12:00:01 h", Utc(2025, 7, 16, 12, 0, 1), 0, 15, "syslog"},
+            Utc(2026, 7, 15, 12, 0, 0));
+  CheckFind(*d, {"Jul 16 12:00:00 h", Utc(2026, 7, 16, 12, 0, 0), 0, 15, "syslog"},
+            Utc(2026, 7, 15, 12, 0, 0));
+}
+
+TEST(DateDetector, YearInferenceMatchesBruteForce) {
+  auto d = Make("syslog");
+  static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  uint64_t x = 7;
+  auto next = [&x](uint64_t n) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (x >> 33) % n;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    const time_t now = 1600000000 + static_cast<time_t>(next(400000000));
+    struct tm now_tm {};
+    gmtime_r(&now, &now_tm);
+    // Dates near now (so new year and the one-day limit are exercised) and anywhere in the year.
+    const int month = i % 2 ? now_tm.tm_mon + 1 : static_cast<int>(next(12)) + 1;
+    int day = i % 2 ? now_tm.tm_mday + static_cast<int>(next(5)) - 2 : static_cast<int>(next(31)) + 1;
+    if (day < 1) day = 1;
+    const int hour = static_cast<int>(next(24));
+    double expected = -1;
+    for (int y = now_tm.tm_year + 1900 + 1; y >= now_tm.tm_year + 1900 - 1; --y) {
+      const double t = Utc(y, month, day, hour, 30, 0);
+      struct tm check {};
+      const time_t tt = static_cast<time_t>(t);
+      gmtime_r(&tt, &check);
+      if (check.tm_mday != day) continue;  // timegm normalised an impossible date
+      if (t <= static_cast<double>(now) + 86400) {
+        expected = t;
+        break;
+      }
+    }
+    char line[64];
+    std::snprintf(line, sizeof(line), "%s %2d %02d:30:00 h", kMonths[month - 1], day, hour);
+    std::optional<DateMatch> m = d->Find(line, static_cast<double>(now));
+    if (expected < 0) {
+      // Only Feb 29 (or an impossible date) can miss the three years; Feb 29 goes back further.
+      if (m.has_value()) {
+        EXPECT_TRUE(month == 2 && day == 29) << line;
+      }
+      continue;
+    }
+    ASSERT_TRUE(m.has_value()) << line << " now=" << now;
+    EXPECT_EQ(m->time, expected) << line << " now=" << now;
+  }
 }
 
 TEST(DateDetector, YearInferenceUsesDetectorZone) {

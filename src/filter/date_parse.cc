@@ -46,10 +46,6 @@ bool DateOf(const Fields& f, int year, int* month, int* day) {
   return true;
 }
 
-inline int64_t Convert(const Fields& f, int64_t local_seconds, TimeZone& zone) {
-  return f.has_zone ? local_seconds - f.zone_offset : zone.ToEpoch(local_seconds);
-}
-
 inline double WithNanos(int64_t seconds, int32_t nanos) {
   return static_cast<double>(seconds) + static_cast<double>(nanos) * 1e-9;
 }
@@ -385,7 +381,7 @@ const char* ZoneOffset(const char* p, const char* end, int32_t* offset) {
 
 std::span<const Template> BuiltinTemplates() { return kTemplates; }
 
-std::optional<double> ResolveFields(const Fields& f, TimeZone& zone, double now) {
+std::optional<double> Resolver::Resolve(const Fields& f, double now) {
   if (f.has_epoch) return WithNanos(f.epoch, f.nanos);
   if (f.hour > 23 || f.minute > 59 || f.second > 60) return std::nullopt;
   const int64_t time_of_day = f.hour * 3600 + f.minute * 60 + f.second;
@@ -395,28 +391,41 @@ std::optional<double> ResolveFields(const Fields& f, TimeZone& zone, double now)
   if (f.year >= 0) {
     if (!DateOf(f, f.year, &month, &day)) return std::nullopt;
     const int64_t local = DaysFromCivil(f.year, month, day) * kDay + time_of_day;
-    return WithNanos(Convert(f, local, zone), f.nanos);
+    return WithNanos(Convert(f, local), f.nanos);
   }
   if (f.month < 0 && f.day < 0 && f.yday == 0) {
     // Time of day only: today in the line's (or the detector's) zone.
-    const int32_t offset = f.has_zone ? f.zone_offset : zone.OffsetAt(now_seconds);
+    const int32_t offset = f.has_zone ? f.zone_offset : zone_.OffsetAt(now_seconds);
     const int64_t today = (now_seconds + offset) / kDay - ((now_seconds + offset) % kDay < 0);
-    int64_t t = Convert(f, today * kDay + time_of_day, zone);
-    if (t > now_seconds + 3600) t = Convert(f, (today - 1) * kDay + time_of_day, zone);
+    int64_t t = Convert(f, today * kDay + time_of_day);
+    if (t > now_seconds + 3600) t = Convert(f, (today - 1) * kDay + time_of_day);
     return WithNanos(t, f.nanos);
   }
-  int now_year = 0;
-  int now_month = 0;
-  int now_day = 0;
-  const int64_t now_days = now_seconds / kDay - (now_seconds % kDay < 0);
-  CivilFromDays(now_days, &now_year, &now_month, &now_day);
+  const int64_t now_day = now_seconds / kDay - (now_seconds % kDay < 0);
+  if (now_day != now_day_) {
+    int unused_month = 0;
+    int unused_day = 0;
+    CivilFromDays(now_day, &now_year_, &unused_month, &unused_day);
+    now_day_ = now_day;
+  }
   const int64_t limit = now_seconds + kDay;
-  // The latest year that is not more than a day ahead; Feb 29 may need to go back a few years.
-  for (int year = now_year + 1; year >= now_year - 8; --year) {
+  // The latest year that puts the date no more than a day ahead. This year first: next year can
+  // only fit if this year's date is almost a year back (a January date read in late December).
+  if (DateOf(f, now_year_, &month, &day)) {
+    const int64_t t = Convert(f, DaysFromCivil(now_year_, month, day) * kDay + time_of_day);
+    if (t <= limit) {
+      if (t + 363 * kDay <= limit && DateOf(f, now_year_ + 1, &month, &day)) {
+        const int64_t next =
+            Convert(f, DaysFromCivil(now_year_ + 1, month, day) * kDay + time_of_day);
+        if (next <= limit) return WithNanos(next, f.nanos);
+      }
+      return WithNanos(t, f.nanos);
+    }
+  }
+  // Otherwise an earlier year; Feb 29 may need to go back a few.
+  for (int year = now_year_ - 1; year >= now_year_ - 8; --year) {
     if (!DateOf(f, year, &month, &day)) continue;
-    const int64_t local = DaysFromCivil(year, month, day) * kDay + time_of_day;
-    if (local - 15 * 3600 > limit) continue;  // too late whatever the zone's offset
-    const int64_t t = Convert(f, local, zone);
+    const int64_t t = Convert(f, DaysFromCivil(year, month, day) * kDay + time_of_day);
     if (t <= limit) return WithNanos(t, f.nanos);
   }
   return std::nullopt;

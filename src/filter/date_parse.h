@@ -30,10 +30,26 @@ struct Fields {
   int begin_skip = 0;  // bytes before the timestamp proper (RFC 5424's "1 ")
 };
 
-// The epoch time of `f`. A date without a year takes the latest year that puts it no more than one
-// day after `now`; a time without a date takes today (in the zone), or yesterday if today would be
-// more than an hour after `now`. nullopt for impossible dates and times (Feb 30, 25:00).
-std::optional<double> ResolveFields(const Fields& f, TimeZone& zone, double now);
+// Turns Fields into epoch time for one detector: its zone and a cache of the calendar year of
+// `now`, which year inference needs on every line.
+class Resolver {
+ public:
+  explicit Resolver(TimeZone zone) : zone_(zone) {}
+
+  // The epoch time of `f`. A date without a year takes the latest year that puts it no more than
+  // one day after `now`; a time without a date takes today (in the zone), or yesterday if today
+  // would be more than an hour after `now`. nullopt for impossible dates and times (Feb 30, 25:00).
+  std::optional<double> Resolve(const Fields& f, double now);
+
+ private:
+  int64_t Convert(const Fields& f, int64_t local_seconds) {
+    return f.has_zone ? local_seconds - f.zone_offset : zone_.ToEpoch(local_seconds);
+  }
+
+  TimeZone zone_;
+  int64_t now_day_ = INT64_MIN;  // days since 1970 (UTC) of the last `now`
+  int now_year_ = 0;
+};
 
 inline bool IsDigit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 inline bool IsAlpha(char c) { return static_cast<unsigned char>((c | 0x20) - 'a') < 26; }

@@ -255,8 +255,8 @@ const char* DatePattern::MatchAt(const char* p, const char* end, Fields* f) cons
   return p;
 }
 
-std::optional<DateMatch> DatePattern::Find(std::string_view line, TimeZone& zone,
-                                           double now) const {
+std::optional<DateMatch> DatePattern::Find(std::string_view line,
+                                           date_internal::Resolver& resolver, double now) const {
   const char* const begin = line.data();
   const char* const end = begin + line.size();
   const size_t limit = std::min(line.size(), anchored_ ? size_t{1} : kSearchWindow);
@@ -269,7 +269,7 @@ std::optional<DateMatch> DatePattern::Find(std::string_view line, TimeZone& zone
     const char* q = MatchAt(p, end, &f);
     if (q == nullptr || q == p) continue;
     if (q < end && IsDigit(q[-1]) && IsDigit(*q)) continue;  // "10:00:01" inside "10:00:012"
-    std::optional<double> t = date_internal::ResolveFields(f, zone, now);
+    std::optional<double> t = resolver.Resolve(f, now);
     if (!t) continue;
     return DateMatch{*t, i, static_cast<size_t>(q - begin), "custom"};
   }

@@ -24,7 +24,8 @@ class DatePattern {
   // The first place in `line` where the pattern matches and gives a valid date. A pattern
   // starting with '^' is only tried at offset 0; otherwise start offsets are limited to the first
   // kSearchWindow bytes, so a long line costs a bounded amount of work.
-  std::optional<DateMatch> Find(std::string_view line, TimeZone& zone, double now) const;
+  std::optional<DateMatch> Find(std::string_view line, date_internal::Resolver& resolver,
+                                double now) const;
 
   static constexpr size_t kSearchWindow = 1024;
 
