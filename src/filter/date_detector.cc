@@ -40,6 +40,32 @@ struct Site {
   SiteKind kind;
 };
 
+// Finds the first "audit(" of a line's window piece by piece.
+class AuditScan {
+ public:
+  AuditScan(std::string_view line, size_t window) : line_(line), window_(window) {}
+
+  // The offset just after the first "audit(" that starts before `limit`, once; npos if there is
+  // none or it was returned before.
+  size_t NextBefore(size_t limit) {
+    if (done_ || limit <= scanned_) return std::string_view::npos;
+    const size_t stop = std::min(limit + kWord.size() - 1, std::min(window_ + kWord.size() - 1,
+                                                                      line_.size()));
+    const size_t found = line_.substr(0, stop).find(kWord, scanned_);
+    scanned_ = limit;
+    if (found == std::string_view::npos || found >= limit) return std::string_view::npos;
+    done_ = true;
+    return found + kWord.size();
+  }
+
+ private:
+  static constexpr std::string_view kWord = "audit(";
+  std::string_view line_;
+  size_t window_;
+  size_t scanned_ = 0;
+  bool done_ = false;
+};
+
 class NoDateDetector final : public DateDetector {
  public:
   std::optional<DateMatch> Find(std::string_view, double) override { return std::nullopt; }
@@ -80,27 +106,24 @@ class TemplateDetector final : public DateDetector {
     if (body < line.size() && line[body] == '[') head.kind = date_internal::kSiteBracket;
     DateMatch m;
     if (TryTemplates(line, head, now, &m)) return m;
-    // Further in: each '[' and "audit(" in the window, leftmost first.
+    // Further in: each '[' and "audit(" in the window, leftmost first. "audit(" is looked for
+    // only before the bracket about to be tried, so a dated bracket early in the line (the
+    // access-log case) costs no scan of the rest of the window.
     const size_t window = std::min(line.size(), kSearchWindow);
-    const std::string_view audit = "audit(";
-    size_t audit_at = line.substr(0, window).find(audit);
+    AuditScan audit(line, window);
     int brackets = 0;
     for (size_t pos = body + 1; pos < window && brackets < kMaxBrackets; ++pos) {
       const void* hit = std::memchr(line.data() + pos, '[', window - pos);
       if (hit == nullptr) break;
       pos = static_cast<size_t>(static_cast<const char*>(hit) - line.data());
-      if (audit_at < pos) {
-        if (TryTemplates(line, {audit_at + audit.size(), date_internal::kSiteAudit}, now, &m)) {
-          return m;
-        }
-        audit_at = std::string_view::npos;
+      if (const size_t a = audit.NextBefore(pos); a != std::string_view::npos) {
+        if (TryTemplates(line, {a, date_internal::kSiteAudit}, now, &m)) return m;
       }
       ++brackets;
       if (TryTemplates(line, {pos, date_internal::kSiteBracket}, now, &m)) return m;
     }
-    if (audit_at != std::string_view::npos &&
-        TryTemplates(line, {audit_at + audit.size(), date_internal::kSiteAudit}, now, &m)) {
-      return m;
+    if (const size_t a = audit.NextBefore(window); a != std::string_view::npos) {
+      if (TryTemplates(line, {a, date_internal::kSiteAudit}, now, &m)) return m;
     }
     return std::nullopt;
   }
@@ -121,6 +144,7 @@ class TemplateDetector final : public DateDetector {
     if ((t.sites & site.kind) == 0) return false;
     const bool bracket = site.kind == date_internal::kSiteBracket;
     const size_t start = bracket ? site.pos + 1 : site.pos;
+    if (start >= line.size() || !date_internal::CanStart(t.first, line[start])) return false;
     const char* const base = line.data();
     const char* const end = base + line.size();
     Fields f;

@@ -267,17 +267,17 @@ const char* ParseTai64n(const char* p, const char* end, Fields* f) {
 constexpr uint8_t kCommonSites = kSiteLineStart | kSiteAfterPri | kSiteBracket;
 
 constexpr Template kTemplates[] = {
-    {"syslog", ParseSyslog, kCommonSites, false},
-    {"iso8601", ParseIso, kCommonSites, false},
-    {"rfc5424", ParseRfc5424, kSiteAfterPri, false},
-    {"apache-access", ParseApacheAccess, kSiteBracket, true},
-    {"apache-error", ParseCtime, kSiteBracket, true},
-    {"ctime", ParseCtime, kCommonSites, false},
-    {"datetime", ParseDatetime, kCommonSites, false},
-    {"bind", ParseBind, kCommonSites, false},
-    {"mysql", ParseMysql, kCommonSites, false},
-    {"epoch", ParseEpoch, kSiteLineStart | kSiteAfterPri | kSiteAudit, false},
-    {"tai64n", ParseTai64n, kSiteLineStart | kSiteAfterPri, false},
+    {"syslog", ParseSyslog, kCommonSites, false, FirstByte::kLetter},
+    {"iso8601", ParseIso, kCommonSites, false, FirstByte::kDigit},
+    {"rfc5424", ParseRfc5424, kSiteAfterPri, false, FirstByte::kDigit},
+    {"apache-access", ParseApacheAccess, kSiteBracket, true, FirstByte::kDigit},
+    {"apache-error", ParseCtime, kSiteBracket, true, FirstByte::kLetter},
+    {"ctime", ParseCtime, kCommonSites, false, FirstByte::kLetter},
+    {"datetime", ParseDatetime, kCommonSites, false, FirstByte::kDigit},
+    {"bind", ParseBind, kCommonSites, false, FirstByte::kDigit},
+    {"mysql", ParseMysql, kCommonSites, false, FirstByte::kDigit},
+    {"epoch", ParseEpoch, kSiteLineStart | kSiteAfterPri | kSiteAudit, false, FirstByte::kDigit},
+    {"tai64n", ParseTai64n, kSiteLineStart | kSiteAfterPri, false, FirstByte::kAt},
 };
 
 }  // namespace

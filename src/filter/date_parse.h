@@ -113,12 +113,25 @@ enum SiteKind : uint8_t {
 
 using ParseFn = const char* (*)(const char* p, const char* end, Fields* f);
 
+// What the first byte of a template's text can be, so most templates are skipped without a call.
+enum class FirstByte : uint8_t { kDigit, kLetter, kAt };
+
 struct Template {
   std::string_view name;
   ParseFn parse;
   uint8_t sites;         // SiteKind bits
   bool needs_brackets;   // only matches as "[...]"
+  FirstByte first;
 };
+
+inline bool CanStart(FirstByte first, char c) {
+  switch (first) {
+    case FirstByte::kDigit: return IsDigit(c);
+    case FirstByte::kLetter: return IsAlpha(c);
+    case FirstByte::kAt: return c == '@';
+  }
+  return false;
+}
 
 // The built-in templates in their initial auto-detection order.
 std::span<const Template> BuiltinTemplates();
