@@ -37,7 +37,8 @@ void Run(benchmark::State& state, const char* pattern, const char* zone, const c
   state.SetItemsProcessed(state.iterations());
 }
 
-const char kSyslog[] = "Nov 22 10:%02d:%02d host sshd[1234]: Failed password for root from 192.0.2.7";
+const char kSyslog[] =
+    "Nov 22 10:%02d:%02d host sshd[1234]: Failed password for root from 192.0.2.7";
 const char kIso[] = "2026-11-22T10:%02d:%02d.123456+01:00 host sshd[1]: Failed password";
 const char kIsoLocal[] = "2026-11-22 10:%02d:%02d,123 WARN auth failure from 192.0.2.7";
 const char kApache[] =

@@ -26,7 +26,9 @@ constexpr int kMaxBrackets = 8;
 constexpr size_t kMaxTemplates = 16;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
+  if (a.size() != b.size()) {
+    return false;
+  }
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i] != b[i] && !(date_internal::IsAlpha(a[i]) && (a[i] | 0x20) == (b[i] | 0x20))) {
       return false;
@@ -48,12 +50,16 @@ class AuditScan {
   // The offset just after the first "audit(" that starts before `limit`, once; npos if there is
   // none or it was returned before.
   size_t NextBefore(size_t limit) {
-    if (done_ || limit <= scanned_) return std::string_view::npos;
-    const size_t stop = std::min(limit + kWord.size() - 1, std::min(window_ + kWord.size() - 1,
-                                                                      line_.size()));
+    if (done_ || limit <= scanned_) {
+      return std::string_view::npos;
+    }
+    const size_t stop =
+        std::min(limit + kWord.size() - 1, std::min(window_ + kWord.size() - 1, line_.size()));
     const size_t found = line_.substr(0, stop).find(kWord, scanned_);
     scanned_ = limit;
-    if (found == std::string_view::npos || found >= limit) return std::string_view::npos;
+    if (found == std::string_view::npos || found >= limit) {
+      return std::string_view::npos;
+    }
     done_ = true;
     return found + kWord.size();
   }
@@ -93,19 +99,27 @@ class TemplateDetector final : public DateDetector {
  public:
   TemplateDetector(std::span<const Template> templates, TimeZone zone) : resolver_(zone) {
     for (const Template& t : templates) {
-      if (count_ < kMaxTemplates) order_[count_++] = &t;
+      if (count_ < kMaxTemplates) {
+        order_[count_++] = &t;
+      }
     }
   }
 
   std::optional<DateMatch> Find(std::string_view line, double now) override {
-    if (line.empty()) return std::nullopt;
+    if (line.empty()) {
+      return std::nullopt;
+    }
     // The head of the line: its start, or just after a "<PRI>"; no template starts with '<' or
     // '[', so a head '[' is tried as a bracket site only.
     const size_t body = PriEnd(line);
     Site head{body, body > 0 ? date_internal::kSiteAfterPri : date_internal::kSiteLineStart};
-    if (body < line.size() && line[body] == '[') head.kind = date_internal::kSiteBracket;
+    if (body < line.size() && line[body] == '[') {
+      head.kind = date_internal::kSiteBracket;
+    }
     DateMatch m;
-    if (TryTemplates(line, head, now, &m)) return m;
+    if (TryTemplates(line, head, now, &m)) {
+      return m;
+    }
     // Further in: each '[' and "audit(" in the window, leftmost first. "audit(" is looked for
     // only before the bracket about to be tried, so a dated bracket early in the line (the
     // access-log case) costs no scan of the rest of the window.
@@ -114,16 +128,24 @@ class TemplateDetector final : public DateDetector {
     int brackets = 0;
     for (size_t pos = body + 1; pos < window && brackets < kMaxBrackets; ++pos) {
       const void* hit = std::memchr(line.data() + pos, '[', window - pos);
-      if (hit == nullptr) break;
+      if (hit == nullptr) {
+        break;
+      }
       pos = static_cast<size_t>(static_cast<const char*>(hit) - line.data());
       if (const size_t a = audit.NextBefore(pos); a != std::string_view::npos) {
-        if (TryTemplates(line, {a, date_internal::kSiteAudit}, now, &m)) return m;
+        if (TryTemplates(line, {a, date_internal::kSiteAudit}, now, &m)) {
+          return m;
+        }
       }
       ++brackets;
-      if (TryTemplates(line, {pos, date_internal::kSiteBracket}, now, &m)) return m;
+      if (TryTemplates(line, {pos, date_internal::kSiteBracket}, now, &m)) {
+        return m;
+      }
     }
     if (const size_t a = audit.NextBefore(window); a != std::string_view::npos) {
-      if (TryTemplates(line, {a, date_internal::kSiteAudit}, now, &m)) return m;
+      if (TryTemplates(line, {a, date_internal::kSiteAudit}, now, &m)) {
+        return m;
+      }
     }
     return std::nullopt;
   }
@@ -133,24 +155,38 @@ class TemplateDetector final : public DateDetector {
  private:
   // Offset just after a leading "<PRI>" (1 to 3 digits), or 0.
   static size_t PriEnd(std::string_view line) {
-    if (line.size() < 3 || line[0] != '<') return 0;
+    if (line.size() < 3 || line[0] != '<') {
+      return 0;
+    }
     size_t i = 1;
-    while (i < line.size() && i < 4 && IsDigit(line[i])) ++i;
-    if (i == 1 || i >= line.size() || line[i] != '>') return 0;
+    while (i < line.size() && i < 4 && IsDigit(line[i])) {
+      ++i;
+    }
+    if (i == 1 || i >= line.size() || line[i] != '>') {
+      return 0;
+    }
     return i + 1;
   }
 
   bool TryAt(const Template& t, std::string_view line, Site site, double now, DateMatch* out) {
-    if ((t.sites & site.kind) == 0) return false;
+    if ((t.sites & site.kind) == 0) {
+      return false;
+    }
     const bool bracket = site.kind == date_internal::kSiteBracket;
     const size_t start = bracket ? site.pos + 1 : site.pos;
-    if (start >= line.size() || !date_internal::CanStart(t.first, line[start])) return false;
+    if (start >= line.size() || !date_internal::CanStart(t.first, line[start])) {
+      return false;
+    }
     const char* const base = line.data();
     const char* const end = base + line.size();
     Fields f;
     const char* q = t.parse(base + start, end, &f);
-    if (q == nullptr) return false;
-    if (q < end && IsDigit(q[-1]) && IsDigit(*q)) return false;  // part of a longer number
+    if (q == nullptr) {
+      return false;
+    }
+    if (q < end && IsDigit(q[-1]) && IsDigit(*q)) {
+      return false;  // part of a longer number
+    }
     size_t b = start + static_cast<size_t>(f.begin_skip);
     size_t e = static_cast<size_t>(q - base);
     if (bracket && q < end && *q == ']') {
@@ -160,7 +196,9 @@ class TemplateDetector final : public DateDetector {
       return false;
     }
     std::optional<double> time = resolver_.Resolve(f, now);
-    if (!time) return false;
+    if (!time) {
+      return false;
+    }
     *out = DateMatch{*time, b, e, t.name};
     return true;
   }
@@ -171,7 +209,9 @@ class TemplateDetector final : public DateDetector {
     for (size_t i = 0; i < count_; ++i) {
       if (TryAt(*order_[i], line, site, now, out)) {
         const Template* hit = order_[i];
-        for (; i > 0; --i) order_[i] = order_[i - 1];
+        for (; i > 0; --i) {
+          order_[i] = order_[i - 1];
+        }
         order_[0] = hit;
         return true;
       }
@@ -187,10 +227,14 @@ class TemplateDetector final : public DateDetector {
 }  // namespace
 
 Result<std::unique_ptr<DateDetector>> DateDetector::Create(std::string_view pattern,
-                                                          std::string_view timezone) {
+                                                           std::string_view timezone) {
   Result<TimeZone> zone = TimeZone::Parse(timezone);
-  if (!zone.ok()) return zone.status();
-  if (EqualsIgnoreCase(pattern, "none")) return std::unique_ptr<DateDetector>(new NoDateDetector());
+  if (!zone.ok()) {
+    return zone.status();
+  }
+  if (EqualsIgnoreCase(pattern, "none")) {
+    return std::unique_ptr<DateDetector>(new NoDateDetector());
+  }
   const std::span<const Template> all = BuiltinTemplates();
   if (pattern.empty() || EqualsIgnoreCase(pattern, "auto")) {
     return std::unique_ptr<DateDetector>(new TemplateDetector(all, *zone));
@@ -203,20 +247,26 @@ Result<std::unique_ptr<DateDetector>> DateDetector::Create(std::string_view patt
   }
   if (pattern.find('%') == std::string_view::npos) {
     std::string known;
-    for (std::string_view name : TemplateNames()) known += ", " + std::string(name);
+    for (std::string_view name : TemplateNames()) {
+      known += ", " + std::string(name);
+    }
     return Status::InvalidArgument("unknown date template \"" + std::string(pattern) +
                                    "\" (known: auto, none" + known +
                                    "; or a pattern such as %Y-%m-%d %H:%M:%S)");
   }
   Result<DatePattern> compiled = DatePattern::Compile(pattern);
-  if (!compiled.ok()) return compiled.status();
+  if (!compiled.ok()) {
+    return compiled.status();
+  }
   return std::unique_ptr<DateDetector>(new CustomDetector(std::move(*compiled), *zone));
 }
 
 const std::vector<std::string_view>& DateDetector::TemplateNames() {
   static const std::vector<std::string_view>* const kNames = [] {
     auto* names = new std::vector<std::string_view>();
-    for (const Template& t : BuiltinTemplates()) names->push_back(t.name);
+    for (const Template& t : BuiltinTemplates()) {
+      names->push_back(t.name);
+    }
     return names;
   }();
   return *kNames;

@@ -1,12 +1,11 @@
 #include "filter/date_detector.h"
 
+#include <gtest/gtest.h>
 #include <time.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "filter/time_zone.h"
 
@@ -31,7 +30,9 @@ const double kNow = Utc(2026, 11, 23, 0, 0, 0);
 class ScopedTz {
  public:
   explicit ScopedTz(const char* tz) {
-    if (const char* old = std::getenv("TZ")) old_ = old;
+    if (const char* old = std::getenv("TZ")) {
+      old_ = old;
+    }
     had_ = std::getenv("TZ") != nullptr;
     setenv("TZ", tz, 1);
     tzset();
@@ -87,21 +88,22 @@ void CheckAll(std::string_view pattern, const std::vector<Expect>& cases) {
 
 TEST(DateDetector, SyslogForms) {
   const double t = Utc(2026, 11, 22, 10, 0, 1);
-  CheckAll("auto", {
-      {"Nov 22 10:00:01 host sshd[12]: Failed password", t, 0, 15, "syslog"},
-      {"Nov  2 10:00:01 host sshd[12]: x", Utc(2026, 11, 2, 10, 0, 1), 0, 15, "syslog"},
-      {"Nov 2 10:00:01 host x", Utc(2026, 11, 2, 10, 0, 1), 0, 14, "syslog"},
-      {"Nov 22 10:00:01.123 host x", t + 0.123, 0, 19, "syslog"},
-      {"Nov 22 10:00:01.123456 host x", t + 0.123456, 0, 22, "syslog"},
-      {"Nov 22 2026 10:00:01 host x", t, 0, 20, "syslog"},
-      {"Nov 22 10:00:01 2026 host x", t, 0, 20, "syslog"},
-      {"Nov 22 2025 10:00:01 host x", Utc(2025, 11, 22, 10, 0, 1), 0, 20, "syslog"},
-      {"<34>Nov 22 10:00:01 host x", t, 4, 19, "syslog"},
-      {"<4>Nov 22 10:00:01 host x", t, 3, 18, "syslog"},
-      {"Nov 22 10:00:01", t, 0, 15, "syslog"},
-      {"nov 22 10:00:01 lower-case month", t, 0, 15, "syslog"},
-      {"Jan  5 03:04:05 h", Utc(2026, 1, 5, 3, 4, 5), 0, 15, "syslog"},
-  });
+  CheckAll("auto",
+           {
+               {"Nov 22 10:00:01 host sshd[12]: Failed password", t, 0, 15, "syslog"},
+               {"Nov  2 10:00:01 host sshd[12]: x", Utc(2026, 11, 2, 10, 0, 1), 0, 15, "syslog"},
+               {"Nov 2 10:00:01 host x", Utc(2026, 11, 2, 10, 0, 1), 0, 14, "syslog"},
+               {"Nov 22 10:00:01.123 host x", t + 0.123, 0, 19, "syslog"},
+               {"Nov 22 10:00:01.123456 host x", t + 0.123456, 0, 22, "syslog"},
+               {"Nov 22 2026 10:00:01 host x", t, 0, 20, "syslog"},
+               {"Nov 22 10:00:01 2026 host x", t, 0, 20, "syslog"},
+               {"Nov 22 2025 10:00:01 host x", Utc(2025, 11, 22, 10, 0, 1), 0, 20, "syslog"},
+               {"<34>Nov 22 10:00:01 host x", t, 4, 19, "syslog"},
+               {"<4>Nov 22 10:00:01 host x", t, 3, 18, "syslog"},
+               {"Nov 22 10:00:01", t, 0, 15, "syslog"},
+               {"nov 22 10:00:01 lower-case month", t, 0, 15, "syslog"},
+               {"Jan  5 03:04:05 h", Utc(2026, 1, 5, 3, 4, 5), 0, 15, "syslog"},
+           });
 }
 
 TEST(DateDetector, SyslogTrailingNumberIsHostNotYear) {
@@ -156,8 +158,11 @@ TEST(DateDetector, YearInferenceMatchesBruteForce) {
     gmtime_r(&now, &now_tm);
     // Dates near now (so new year and the one-day limit are exercised) and anywhere in the year.
     const int month = i % 2 ? now_tm.tm_mon + 1 : static_cast<int>(next(12)) + 1;
-    int day = i % 2 ? now_tm.tm_mday + static_cast<int>(next(5)) - 2 : static_cast<int>(next(31)) + 1;
-    if (day < 1) day = 1;
+    int day =
+        i % 2 ? now_tm.tm_mday + static_cast<int>(next(5)) - 2 : static_cast<int>(next(31)) + 1;
+    if (day < 1) {
+      day = 1;
+    }
     const int hour = static_cast<int>(next(24));
     double expected = -1;
     for (int y = now_tm.tm_year + 1900 + 1; y >= now_tm.tm_year + 1900 - 1; --y) {
@@ -165,7 +170,9 @@ TEST(DateDetector, YearInferenceMatchesBruteForce) {
       struct tm check {};
       const time_t tt = static_cast<time_t>(t);
       gmtime_r(&tt, &check);
-      if (check.tm_mday != day) continue;  // timegm normalised an impossible date
+      if (check.tm_mday != day) {
+        continue;  // timegm normalised an impossible date
+      }
       if (t <= static_cast<double>(now) + 86400) {
         expected = t;
         break;
@@ -195,70 +202,75 @@ TEST(DateDetector, YearInferenceUsesDetectorZone) {
 
 TEST(DateDetector, Iso8601Forms) {
   const double t = Utc(2026, 11, 22, 10, 0, 1);
-  CheckAll("auto", {
-      {"2026-11-22T10:00:01Z sshd x", t, 0, 20, "iso8601"},
-      {"2026-11-22T10:00:01z x", t, 0, 20, "iso8601"},
-      {"2026-11-22T10:00:01.123456+01:00 host x", t - 3600 + 0.123456, 0, 32, "iso8601"},
-      {"2026-11-22 10:00:01 x", t, 0, 19, "iso8601"},
-      {"2026-11-22 10:00:01,123 INFO x", t + 0.123, 0, 23, "iso8601"},
-      {"2026-11-22T10:00:01+0100 x", t - 3600, 0, 24, "iso8601"},
-      {"2026-11-22T10:00:01+01 x", t - 3600, 0, 22, "iso8601"},
-      {"2026-11-22T10:00:01-05:30 x", t + 5 * 3600 + 1800, 0, 25, "iso8601"},
-      {"2026-11-22 10:00:01 +0100 x", t - 3600, 0, 25, "iso8601"},
-      {"2026-11-22 10:00:01 -05:00 x", t + 5 * 3600, 0, 26, "iso8601"},
-      {"2026-11-22 10:00:01.5 UTC x", t + 0.5, 0, 25, "iso8601"},
-      {"2026-11-22 10:00:01 -5 items", t, 0, 19, "iso8601"},
-      {"2026-11-22T10:00:01.123456Z 0 [Note] Access denied", t + 0.123456, 0, 27, "iso8601"},
-      {"2026-11-22T10:00:01.123456789Z x", t + 0.123456789, 0, 30, "iso8601"},
-      {"<13>2026-11-22T10:00:01Z x", t, 4, 24, "iso8601"},
-      {"[2026-11-22 10:00:01] x", t, 0, 21, "iso8601"},
-      {"[2026-11-22 10:00:01 +0100] x", t - 3600, 0, 27, "iso8601"},
-  });
+  CheckAll(
+      "auto",
+      {
+          {"2026-11-22T10:00:01Z sshd x", t, 0, 20, "iso8601"},
+          {"2026-11-22T10:00:01z x", t, 0, 20, "iso8601"},
+          {"2026-11-22T10:00:01.123456+01:00 host x", t - 3600 + 0.123456, 0, 32, "iso8601"},
+          {"2026-11-22 10:00:01 x", t, 0, 19, "iso8601"},
+          {"2026-11-22 10:00:01,123 INFO x", t + 0.123, 0, 23, "iso8601"},
+          {"2026-11-22T10:00:01+0100 x", t - 3600, 0, 24, "iso8601"},
+          {"2026-11-22T10:00:01+01 x", t - 3600, 0, 22, "iso8601"},
+          {"2026-11-22T10:00:01-05:30 x", t + 5 * 3600 + 1800, 0, 25, "iso8601"},
+          {"2026-11-22 10:00:01 +0100 x", t - 3600, 0, 25, "iso8601"},
+          {"2026-11-22 10:00:01 -05:00 x", t + 5 * 3600, 0, 26, "iso8601"},
+          {"2026-11-22 10:00:01.5 UTC x", t + 0.5, 0, 25, "iso8601"},
+          {"2026-11-22 10:00:01 -5 items", t, 0, 19, "iso8601"},
+          {"2026-11-22T10:00:01.123456Z 0 [Note] Access denied", t + 0.123456, 0, 27, "iso8601"},
+          {"2026-11-22T10:00:01.123456789Z x", t + 0.123456789, 0, 30, "iso8601"},
+          {"<13>2026-11-22T10:00:01Z x", t, 4, 24, "iso8601"},
+          {"[2026-11-22 10:00:01] x", t, 0, 21, "iso8601"},
+          {"[2026-11-22 10:00:01 +0100] x", t - 3600, 0, 27, "iso8601"},
+      });
 }
 
 TEST(DateDetector, Rfc5424) {
   CheckAll("auto", {
-      {"<34>1 2026-11-22T10:00:01.003Z host app 1234 ID47 - msg",
-       Utc(2026, 11, 22, 10, 0, 1) + 0.003, 6, 30, "rfc5424"},
-      {"<165>1 2026-11-22T10:00:01.003+02:00 host app - - - x",
-       Utc(2026, 11, 22, 8, 0, 1) + 0.003, 7, 36, "rfc5424"},
-  });
+                       {"<34>1 2026-11-22T10:00:01.003Z host app 1234 ID47 - msg",
+                        Utc(2026, 11, 22, 10, 0, 1) + 0.003, 6, 30, "rfc5424"},
+                       {"<165>1 2026-11-22T10:00:01.003+02:00 host app - - - x",
+                        Utc(2026, 11, 22, 8, 0, 1) + 0.003, 7, 36, "rfc5424"},
+                   });
   auto d = Make("auto");
   EXPECT_FALSE(d->Find("<34>1 - host app - - - no time", kNow).has_value());
 }
 
 TEST(DateDetector, ApacheAndNginx) {
   const double t = Utc(2026, 11, 22, 10, 0, 1);
-  CheckAll("auto", {
-      {"192.0.2.1 - - [22/Nov/2026:10:00:01 +0100] \"GET / HTTP/1.1\" 404 12", t - 3600, 14, 42,
-       "apache-access"},
-      {"192.0.2.1 - frank [22/Nov/2026:10:00:01 -0000] \"GET /\"", t, 18, 46, "apache-access"},
-      {"[22/Nov/2026:10:00:01] x", t, 0, 22, "apache-access"},
-      {"[Sun Nov 22 10:00:01.123456 2026] [core:error] [pid 1] [client 192.0.2.1:1] AH01",
-       t + 0.123456, 0, 33, "apache-error"},
-      {"[Sun Nov 22 10:00:01 2026] [error] [client 192.0.2.1] x", t, 0, 26, "apache-error"},
-      {"2026/11/22 10:00:01 [error] 123#0: *1 limiting requests, client: 192.0.2.1", t, 0, 19,
-       "datetime"},
-  });
+  CheckAll(
+      "auto",
+      {
+          {"192.0.2.1 - - [22/Nov/2026:10:00:01 +0100] \"GET / HTTP/1.1\" 404 12", t - 3600, 14, 42,
+           "apache-access"},
+          {"192.0.2.1 - frank [22/Nov/2026:10:00:01 -0000] \"GET /\"", t, 18, 46, "apache-access"},
+          {"[22/Nov/2026:10:00:01] x", t, 0, 22, "apache-access"},
+          {"[Sun Nov 22 10:00:01.123456 2026] [core:error] [pid 1] [client 192.0.2.1:1] AH01",
+           t + 0.123456, 0, 33, "apache-error"},
+          {"[Sun Nov 22 10:00:01 2026] [error] [client 192.0.2.1] x", t, 0, 26, "apache-error"},
+          {"2026/11/22 10:00:01 [error] 123#0: *1 limiting requests, client: 192.0.2.1", t, 0, 19,
+           "datetime"},
+      });
 }
 
 TEST(DateDetector, OtherFormats) {
   const double t = Utc(2026, 11, 22, 10, 0, 1);
   CheckAll("auto", {
-      {"Sun Nov 22 10:00:01 2026 [pid 2] [ftp] FAIL LOGIN: Client \"192.0.2.1\"", t, 0, 24,
-       "ctime"},
-      {"Sun Nov  2 10:00:01 2026 x", Utc(2026, 11, 2, 10, 0, 1), 0, 24, "ctime"},
-      {"22-Nov-2026 10:00:01.123 client @0x1 192.0.2.1#53: query denied", t + 0.123, 0, 24,
-       "bind"},
-      {"2-Nov-2026 10:00:01 x", Utc(2026, 11, 2, 10, 0, 1), 0, 19, "bind"},
-      {"061122 10:00:01 [Note] Access denied", Utc(2006, 11, 22, 10, 0, 1), 0, 15, "mysql"},
-      {"061122  9:00:01 [Note] x", Utc(2006, 11, 22, 9, 0, 1), 0, 15, "mysql"},
-      {"1700000000 x", 1700000000.0, 0, 10, "epoch"},
-      {"1700000000.123 x", 1700000000.123, 0, 14, "epoch"},
-      {"type=USER_AUTH msg=audit(1124013600.123:456): pid=1 res=failed", 1124013600.123, 25, 39,
-       "epoch"},
-      {"@4000000063f5a1b20bdcc4b4 sshd: x", 1677042088.199017652, 0, 25, "tai64n"},
-  });
+                       {"Sun Nov 22 10:00:01 2026 [pid 2] [ftp] FAIL LOGIN: Client \"192.0.2.1\"",
+                        t, 0, 24, "ctime"},
+                       {"Sun Nov  2 10:00:01 2026 x", Utc(2026, 11, 2, 10, 0, 1), 0, 24, "ctime"},
+                       {"22-Nov-2026 10:00:01.123 client @0x1 192.0.2.1#53: query denied",
+                        t + 0.123, 0, 24, "bind"},
+                       {"2-Nov-2026 10:00:01 x", Utc(2026, 11, 2, 10, 0, 1), 0, 19, "bind"},
+                       {"061122 10:00:01 [Note] Access denied", Utc(2006, 11, 22, 10, 0, 1), 0, 15,
+                        "mysql"},
+                       {"061122  9:00:01 [Note] x", Utc(2006, 11, 22, 9, 0, 1), 0, 15, "mysql"},
+                       {"1700000000 x", 1700000000.0, 0, 10, "epoch"},
+                       {"1700000000.123 x", 1700000000.123, 0, 14, "epoch"},
+                       {"type=USER_AUTH msg=audit(1124013600.123:456): pid=1 res=failed",
+                        1124013600.123, 25, 39, "epoch"},
+                       {"@4000000063f5a1b20bdcc4b4 sshd: x", 1677042088.199017652, 0, 25, "tai64n"},
+                   });
 }
 
 // Random instants written by the C library's strftime in every built-in format read back to the
@@ -275,8 +287,8 @@ TEST(DateDetector, ReadsBackWhatStrftimeWrites) {
       {"%Y-%m-%dT%H:%M:%SZ x", "%Y-%m-%dT%H:%M:%S%z", "iso8601", true},
       {"%Y-%m-%d %H:%M:%S,123 x", "%Y-%m-%d %H:%M:%S", "iso8601", true},
       {"<34>1 %Y-%m-%dT%H:%M:%S+00:00 h a - - - x", "%Y-%m-%dT%H:%M:%S%z", "rfc5424", true},
-      {"192.0.2.1 - - [%d/%b/%Y:%H:%M:%S +0000] \"GET /\"", "%d/%b/%Y:%H:%M:%S %z",
-       "apache-access", true},
+      {"192.0.2.1 - - [%d/%b/%Y:%H:%M:%S +0000] \"GET /\"", "%d/%b/%Y:%H:%M:%S %z", "apache-access",
+       true},
       {"[%a %b %d %H:%M:%S.000001 %Y] [error] x", "[%a %b %d %H:%M:%S.%f %Y]", "apache-error",
        true},
       {"%a %b %e %H:%M:%S %Y [pid 1] x", "%a %b %e %H:%M:%S %Y", "ctime", true},
@@ -306,7 +318,8 @@ TEST(DateDetector, ReadsBackWhatStrftimeWrites) {
       EXPECT_EQ(static_cast<int64_t>(m->time), static_cast<int64_t>(t)) << line;
       std::optional<DateMatch> c = custom->Find(line, now);
       ASSERT_TRUE(c.has_value()) << line << " | " << f.pattern;
-      EXPECT_EQ(static_cast<int64_t>(c->time), static_cast<int64_t>(t)) << line << " | " << f.pattern;
+      EXPECT_EQ(static_cast<int64_t>(c->time), static_cast<int64_t>(t))
+          << line << " | " << f.pattern;
     }
   }
 }
@@ -316,8 +329,7 @@ TEST(DateDetector, KnownConstants) {
   auto d = Make("auto");
   CheckFind(*d, {"2023-11-14T22:13:20Z x", 1700000000.0, 0, 20, "iso8601"});
   CheckFind(*d, {"[14/Nov/2023:23:13:20 +0100] x", 1700000000.0, 0, 28, "apache-access"});
-  CheckFind(*d, {"Nov 14 22:13:20 h", 1700000000.0, 0, 15, "syslog"},
-            1700000000.0 + 3600);
+  CheckFind(*d, {"Nov 14 22:13:20 h", 1700000000.0, 0, 15, "syslog"}, 1700000000.0 + 3600);
 }
 
 TEST(DateDetector, DetectorZoneAppliesOnlyWithoutZoneInLine) {
@@ -326,10 +338,10 @@ TEST(DateDetector, DetectorZoneAppliesOnlyWithoutZoneInLine) {
     const char* zone;
     double expected;
   };
-  for (const Case& c : {Case{"UTC", t}, Case{"GMT", t}, Case{"+0200", t - 7200},
-                        Case{"-05:30", t + 19800}, Case{"UTC+2", t - 7200},
-                        Case{"GMT-0100", t + 3600}, Case{"+02", t - 7200},
-                        Case{"UTC-5", t + 18000}, Case{"utc+02:30", t - 9000}}) {
+  for (const Case& c :
+       {Case{"UTC", t}, Case{"GMT", t}, Case{"+0200", t - 7200}, Case{"-05:30", t + 19800},
+        Case{"UTC+2", t - 7200}, Case{"GMT-0100", t + 3600}, Case{"+02", t - 7200},
+        Case{"UTC-5", t + 18000}, Case{"utc+02:30", t - 9000}}) {
     SCOPED_TRACE(c.zone);
     auto d = Make("auto", c.zone);
     ASSERT_NE(d, nullptr);
@@ -411,9 +423,13 @@ TEST(DateDetector, LocalZoneMatchesMktimeForEveryHourOfAYear) {
       tm.tm_isdst = -1;
       const time_t expected = mktime(&tm);
       // Outside the two transition hours mktime is unambiguous; compare there.
-      if (tm.tm_hour != hour) continue;
+      if (tm.tm_hour != hour) {
+        continue;
+      }
       const bool ambiguous = m == 10 && d == 25 && hour == 1;
-      if (ambiguous) continue;
+      if (ambiguous) {
+        continue;
+      }
       ASSERT_EQ(zone.ToEpoch(day * 86400 + hour * 3600 + 17 * 60), expected)
           << y << "-" << m << "-" << d << " " << hour;
     }
@@ -522,8 +538,8 @@ TEST(DateDetector, ForcedTemplateMatchesOnlyItsFormat) {
 
 TEST(DateDetector, TemplateNamesListsEveryBuiltIn) {
   const std::vector<std::string_view> expected = {
-      "syslog", "iso8601", "rfc5424", "apache-access", "apache-error", "ctime",
-      "datetime", "bind", "mysql", "epoch", "tai64n"};
+      "syslog",   "iso8601", "rfc5424", "apache-access", "apache-error", "ctime",
+      "datetime", "bind",    "mysql",   "epoch",         "tai64n"};
   EXPECT_EQ(DateDetector::TemplateNames(), expected);
 }
 
@@ -548,9 +564,9 @@ TEST(DateDetector, ImpossibleDatesDoNotMatch) {
   for (const char* line :
        {"Feb 30 10:00:01 h", "Nov 31 10:00:01 h", "Nov 22 25:00:01 h", "Nov 22 24:00:00 h",
         "Nov 22 10:60:01 h", "Nov 22 10:00:61 h", "Nov 00 10:00:01 h", "2026-02-30T10:00:00Z",
-        "2026-13-01 10:00:00", "2026-00-10 10:00:00", "2025-02-29 10:00:00",
-        "2026-11-22 25:00:01", "[31/Apr/2026:10:00:01 +0000]", "2026/11/22 24:00:01",
-        "2026-11-22T10:00:01+1500", "Xyz 22 10:00:01 h", "Sun Nov 31 10:00:01 2026 x"}) {
+        "2026-13-01 10:00:00", "2026-00-10 10:00:00", "2025-02-29 10:00:00", "2026-11-22 25:00:01",
+        "[31/Apr/2026:10:00:01 +0000]", "2026/11/22 24:00:01", "2026-11-22T10:00:01+1500",
+        "Xyz 22 10:00:01 h", "Sun Nov 31 10:00:01 2026 x"}) {
     EXPECT_FALSE(d->Find(line, kNow).has_value()) << line;
   }
   EXPECT_TRUE(d->Find("2024-02-29 10:00:00", kNow).has_value());
@@ -613,8 +629,8 @@ TEST(DateDetector, HugeLinesCostBoundedWork) {
 
 TEST(DatePattern, SearchesAndAnchors) {
   auto d = Make("%Y-%m-%d %H:%M:%S");
-  CheckFind(*d, {"host x: at 2026-11-22 10:00:01 failed", Utc(2026, 11, 22, 10, 0, 1), 11, 30,
-                 "custom"});
+  CheckFind(
+      *d, {"host x: at 2026-11-22 10:00:01 failed", Utc(2026, 11, 22, 10, 0, 1), 11, 30, "custom"});
   CheckFind(*d, {"2026-11-22 10:00:01", Utc(2026, 11, 22, 10, 0, 1), 0, 19, "custom"});
   // Not inside a longer number.
   EXPECT_FALSE(d->Find("12026-11-22 10:00:01", kNow).has_value());
@@ -691,9 +707,9 @@ TEST(DatePattern, InvalidPatternsNameTheProblem) {
     const char* pattern;
     const char* needle;
   };
-  for (const Case& c : {Case{"%Y-%m-%d %Q", "%Q"}, Case{"%Y-%m-%", "lone %"},
-                        Case{"%a %Z", "no date or time"}, Case{"x%", "lone %"},
-                        Case{"%Y %E", "%E"}}) {
+  for (const Case& c :
+       {Case{"%Y-%m-%d %Q", "%Q"}, Case{"%Y-%m-%", "lone %"}, Case{"%a %Z", "no date or time"},
+        Case{"x%", "lone %"}, Case{"%Y %E", "%E"}}) {
     SCOPED_TRACE(c.pattern);
     Result<std::unique_ptr<DateDetector>> d = DateDetector::Create(c.pattern, "UTC");
     ASSERT_FALSE(d.ok());

@@ -15,10 +15,10 @@ namespace portcullis::date_internal {
 
 // What a parser found. Unset date parts are resolved from `now` by ResolveFields.
 struct Fields {
-  int year = -1;  // -1: not in the text
+  int year = -1;   // -1: not in the text
   int month = -1;  // 1..12 when in the text
   int day = -1;    // 1..31 when in the text
-  int yday = 0;   // 1..366 from %j; 0: not in the text
+  int yday = 0;    // 1..366 from %j; 0: not in the text
   int hour = 0;
   int minute = 0;
   int second = 0;
@@ -56,10 +56,14 @@ inline bool IsAlpha(char c) { return static_cast<unsigned char>((c | 0x20) - 'a'
 
 // Exactly `n` digits.
 inline const char* Digits(const char* p, const char* end, int n, int* out) {
-  if (end - p < n) return nullptr;
+  if (end - p < n) {
+    return nullptr;
+  }
   int v = 0;
   for (int i = 0; i < n; ++i) {
-    if (!IsDigit(p[i])) return nullptr;
+    if (!IsDigit(p[i])) {
+      return nullptr;
+    }
     v = v * 10 + (p[i] - '0');
   }
   *out = v;
@@ -75,7 +79,9 @@ inline const char* UpToDigits(const char* p, const char* end, int max, int* out)
     ++p;
     ++n;
   }
-  if (n == 0) return nullptr;
+  if (n == 0) {
+    return nullptr;
+  }
   *out = v;
   return p;
 }
@@ -119,16 +125,19 @@ enum class FirstByte : uint8_t { kDigit, kLetter, kAt };
 struct Template {
   std::string_view name;
   ParseFn parse;
-  uint8_t sites;         // SiteKind bits
-  bool needs_brackets;   // only matches as "[...]"
+  uint8_t sites;        // SiteKind bits
+  bool needs_brackets;  // only matches as "[...]"
   FirstByte first;
 };
 
 inline bool CanStart(FirstByte first, char c) {
   switch (first) {
-    case FirstByte::kDigit: return IsDigit(c);
-    case FirstByte::kLetter: return IsAlpha(c);
-    case FirstByte::kAt: return c == '@';
+    case FirstByte::kDigit:
+      return IsDigit(c);
+    case FirstByte::kLetter:
+      return IsAlpha(c);
+    case FirstByte::kAt:
+      return c == '@';
   }
   return false;
 }

@@ -12,7 +12,9 @@ namespace {
 
 // Digits with an optional leading space (%e, %k, %l): "2", " 2", "22".
 const char* Number(const char* p, const char* end, int max_digits, bool space_pad, int* out) {
-  if (space_pad && p < end && *p == ' ') ++p;
+  if (space_pad && p < end && *p == ' ') {
+    ++p;
+  }
   return date_internal::UpToDigits(p, end, max_digits, out);
 }
 
@@ -41,10 +43,18 @@ Result<DatePattern> DatePattern::Compile(std::string_view pattern) {
       continue;
     }
     switch (s[i + 1]) {
-      case 'T': expanded += "%H:%M:%S"; break;
-      case 'F': expanded += "%Y-%m-%d"; break;
-      case 'R': expanded += "%H:%M"; break;
-      case 'D': expanded += "%m/%d/%y"; break;
+      case 'T':
+        expanded += "%H:%M:%S";
+        break;
+      case 'F':
+        expanded += "%Y-%m-%d";
+        break;
+      case 'R':
+        expanded += "%H:%M";
+        break;
+      case 'D':
+        expanded += "%m/%d/%y";
+        break;
       default:
         expanded += s[i];
         expanded += s[i + 1];
@@ -52,6 +62,21 @@ Result<DatePattern> DatePattern::Compile(std::string_view pattern) {
     }
     ++i;
   }
+  struct Directive {
+    char letter;
+    Op op;
+    bool space_padded;  // the number may be preceded by one space ("%e" reads " 2")
+  };
+  static constexpr Directive kDirectives[] = {
+      {'Y', Op::kYear4, false},      {'y', Op::kYear2, false},     {'m', Op::kMonth, false},
+      {'d', Op::kDay, false},        {'e', Op::kDay, true},        {'j', Op::kYday, false},
+      {'H', Op::kHour, false},       {'k', Op::kHour, true},       {'I', Op::kHour12, false},
+      {'l', Op::kHour12, true},      {'M', Op::kMinute, false},    {'S', Op::kSecond, false},
+      {'f', Op::kFraction, false},   {'b', Op::kMonthName, false}, {'B', Op::kMonthName, false},
+      {'h', Op::kMonthName, false},  {'a', Op::kWeekday, false},   {'A', Op::kWeekday, false},
+      {'z', Op::kZoneOffset, false}, {'Z', Op::kZoneName, false},  {'p', Op::kAmPm, false},
+      {'s', Op::kEpoch, false},
+  };
   bool has_field = false;
   for (size_t i = 0; i < expanded.size(); ++i) {
     const char c = expanded[i];
@@ -69,37 +94,27 @@ Result<DatePattern> DatePattern::Compile(std::string_view pattern) {
       return Status::InvalidArgument(quoted + ": lone % at the end (write %% for a percent sign)");
     }
     const char d = expanded[++i];
-    Op op = Op::kLiteral;
-    char arg = 0;
-    switch (d) {
-      case 'Y': op = Op::kYear4; break;
-      case 'y': op = Op::kYear2; break;
-      case 'm': op = Op::kMonth; break;
-      case 'd': op = Op::kDay; break;
-      case 'e': op = Op::kDay; arg = ' '; break;
-      case 'j': op = Op::kYday; break;
-      case 'H': op = Op::kHour; break;
-      case 'k': op = Op::kHour; arg = ' '; break;
-      case 'I': op = Op::kHour12; break;
-      case 'l': op = Op::kHour12; arg = ' '; break;
-      case 'M': op = Op::kMinute; break;
-      case 'S': op = Op::kSecond; break;
-      case 'f': op = Op::kFraction; break;
-      case 'b': case 'B': case 'h': op = Op::kMonthName; break;
-      case 'a': case 'A': op = Op::kWeekday; break;
-      case 'z': op = Op::kZoneOffset; break;
-      case 'Z': op = Op::kZoneName; break;
-      case 'p': op = Op::kAmPm; break;
-      case 's': op = Op::kEpoch; break;
-      case 'n': case 't':
-        if (out.steps_.empty() || out.steps_.back().op != Op::kSpace) {
-          out.steps_.push_back({Op::kSpace, ' '});
-        }
-        continue;
-      case '%': out.steps_.push_back({Op::kLiteral, '%'}); continue;
-      default:
-        return Status::InvalidArgument(quoted + ": unknown directive %" + std::string(1, d));
+    if (d == 'n' || d == 't') {
+      if (out.steps_.empty() || out.steps_.back().op != Op::kSpace) {
+        out.steps_.push_back({Op::kSpace, ' '});
+      }
+      continue;
     }
+    if (d == '%') {
+      out.steps_.push_back({Op::kLiteral, '%'});
+      continue;
+    }
+    const Directive* directive = nullptr;
+    for (const Directive& candidate : kDirectives) {
+      if (candidate.letter == d) {
+        directive = &candidate;
+      }
+    }
+    if (directive == nullptr) {
+      return Status::InvalidArgument(quoted + ": unknown directive %" + std::string(1, d));
+    }
+    const Op op = directive->op;
+    const char arg = directive->space_padded ? ' ' : '\0';
     if (op != Op::kZoneName && op != Op::kZoneOffset && op != Op::kWeekday && op != Op::kAmPm) {
       has_field = true;
     }
@@ -111,7 +126,9 @@ Result<DatePattern> DatePattern::Compile(std::string_view pattern) {
   // Which bytes can start a match, so the search skips the rest of the line quickly.
   const Step& first = out.steps_.front();
   auto allow_digits = [&out] {
-    for (char c = '0'; c <= '9'; ++c) out.can_start_[static_cast<unsigned char>(c)] = true;
+    for (char c = '0'; c <= '9'; ++c) {
+      out.can_start_[static_cast<unsigned char>(c)] = true;
+    }
   };
   auto allow_letters = [&out] {
     for (char c = 'a'; c <= 'z'; ++c) {
@@ -138,7 +155,9 @@ Result<DatePattern> DatePattern::Compile(std::string_view pattern) {
       break;
     default:
       allow_digits();
-      if (first.c == ' ') out.can_start_[' '] = true;
+      if (first.c == ' ') {
+        out.can_start_[' '] = true;
+      }
       out.first_is_number_ = true;
       break;
   }
@@ -159,7 +178,9 @@ const char* DatePattern::MatchAt(const char* p, const char* end, Fields* f) cons
         break;
       case Op::kSpace:
         if (p < end && IsSpace(*p)) {
-          while (p < end && IsSpace(*p)) ++p;
+          while (p < end && IsSpace(*p)) {
+            ++p;
+          }
         } else {
           p = nullptr;
         }
@@ -168,26 +189,36 @@ const char* DatePattern::MatchAt(const char* p, const char* end, Fields* f) cons
         p = date_internal::Digits(p, end, 4, &f->year);
         break;
       case Op::kYear2:
-        if ((p = date_internal::Digits(p, end, 2, &v))) f->year = v < 69 ? 2000 + v : 1900 + v;
+        if ((p = date_internal::Digits(p, end, 2, &v))) {
+          f->year = v < 69 ? 2000 + v : 1900 + v;
+        }
         break;
       case Op::kMonth:
         p = Number(p, end, 2, false, &f->month);
-        if (p && f->month == 0) p = nullptr;  // 0 would read as "absent"
+        if (p && f->month == 0) {
+          p = nullptr;  // 0 would read as "absent"
+        }
         break;
       case Op::kDay:
         p = Number(p, end, 2, step.c == ' ', &f->day);
-        if (p && f->day == 0) p = nullptr;
+        if (p && f->day == 0) {
+          p = nullptr;
+        }
         break;
       case Op::kYday:
         p = Number(p, end, 3, false, &f->yday);
-        if (p && f->yday == 0) p = nullptr;
+        if (p && f->yday == 0) {
+          p = nullptr;
+        }
         break;
       case Op::kHour:
         p = Number(p, end, 2, step.c == ' ', &f->hour);
         break;
       case Op::kHour12:
         p = Number(p, end, 2, step.c == ' ', &f->hour);
-        if (p && (f->hour < 1 || f->hour > 12)) p = nullptr;
+        if (p && (f->hour < 1 || f->hour > 12)) {
+          p = nullptr;
+        }
         hour12 = true;
         break;
       case Op::kMinute:
@@ -206,7 +237,9 @@ const char* DatePattern::MatchAt(const char* p, const char* end, Fields* f) cons
         p = date_internal::WeekdayName(p, end, true);
         break;
       case Op::kZoneOffset:
-        if ((p = date_internal::ZoneOffset(p, end, &f->zone_offset))) f->has_zone = true;
+        if ((p = date_internal::ZoneOffset(p, end, &f->zone_offset))) {
+          f->has_zone = true;
+        }
         break;
       case Op::kZoneName:
         if (end - p >= 3 && ((p[0] == 'U' && p[1] == 'T' && p[2] == 'C') ||
@@ -216,15 +249,20 @@ const char* DatePattern::MatchAt(const char* p, const char* end, Fields* f) cons
           p += 1;
         } else {
           // Absent: a space the pattern put before it is not part of the date.
-          if (before_space != nullptr) p = before_space;
+          if (before_space != nullptr) {
+            p = before_space;
+          }
           break;
         }
-        if (p < end && IsAlpha(*p)) return nullptr;
+        if (p < end && IsAlpha(*p)) {
+          return nullptr;
+        }
         f->has_zone = true;
         f->zone_offset = 0;
         break;
       case Op::kAmPm:
-        if (end - p >= 2 && (p[1] | 0x20) == 'm' && ((p[0] | 0x20) == 'a' || (p[0] | 0x20) == 'p')) {
+        if (end - p >= 2 && (p[1] | 0x20) == 'm' &&
+            ((p[0] | 0x20) == 'a' || (p[0] | 0x20) == 'p')) {
           ((p[0] | 0x20) == 'p' ? pm : am) = true;
           p += 2;
         } else {
@@ -238,39 +276,61 @@ const char* DatePattern::MatchAt(const char* p, const char* end, Fields* f) cons
           e = e * 10 + (*p++ - '0');
           ++n;
         }
-        if (n == 0) return nullptr;
+        if (n == 0) {
+          return nullptr;
+        }
         f->has_epoch = true;
         f->epoch = e;
         break;
       }
     }
-    if (p == nullptr) return nullptr;
+    if (p == nullptr) {
+      return nullptr;
+    }
     before_space = step.op == Op::kSpace ? start : nullptr;
   }
   if (hour12 || pm || am) {
-    if (f->hour > 23) return nullptr;
-    if (pm && f->hour < 12) f->hour += 12;
-    if (am && f->hour == 12) f->hour = 0;
+    if (f->hour > 23) {
+      return nullptr;
+    }
+    if (pm && f->hour < 12) {
+      f->hour += 12;
+    }
+    if (am && f->hour == 12) {
+      f->hour = 0;
+    }
   }
   return p;
 }
 
-std::optional<DateMatch> DatePattern::Find(std::string_view line,
-                                           date_internal::Resolver& resolver, double now) const {
+std::optional<DateMatch> DatePattern::Find(std::string_view line, date_internal::Resolver& resolver,
+                                           double now) const {
   const char* const begin = line.data();
   const char* const end = begin + line.size();
   const size_t limit = std::min(line.size(), anchored_ ? size_t{1} : kSearchWindow);
   for (size_t i = 0; i < limit; ++i) {
     const char* p = begin + i;
-    if (!can_start_[static_cast<unsigned char>(*p)]) continue;
-    if (i > 0 && first_is_number_ && IsDigit(p[-1])) continue;
-    if (i > 0 && first_is_name_ && IsAlpha(p[-1])) continue;
+    if (!can_start_[static_cast<unsigned char>(*p)]) {
+      continue;
+    }
+    if (i > 0 && first_is_number_ && IsDigit(p[-1])) {
+      continue;
+    }
+    if (i > 0 && first_is_name_ && IsAlpha(p[-1])) {
+      continue;
+    }
     Fields f;
     const char* q = MatchAt(p, end, &f);
-    if (q == nullptr || q == p) continue;
-    if (q < end && IsDigit(q[-1]) && IsDigit(*q)) continue;  // "10:00:01" inside "10:00:012"
+    if (q == nullptr || q == p) {
+      continue;
+    }
+    if (q < end && IsDigit(q[-1]) && IsDigit(*q)) {
+      continue;  // "10:00:01" inside "10:00:012"
+    }
     std::optional<double> t = resolver.Resolve(f, now);
-    if (!t) continue;
+    if (!t) {
+      continue;
+    }
     return DateMatch{*t, i, static_cast<size_t>(q - begin), "custom"};
   }
   return std::nullopt;

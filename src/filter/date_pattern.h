@@ -63,8 +63,8 @@ class DatePattern {
   std::vector<Step> steps_;
   bool anchored_ = false;
   std::array<bool, 256> can_start_{};  // bytes the first step can start with
-  bool first_is_number_ = false;        // skip starts inside a longer number
-  bool first_is_name_ = false;          // skip starts inside a longer word
+  bool first_is_number_ = false;       // skip starts inside a longer number
+  bool first_is_name_ = false;         // skip starts inside a longer word
 };
 
 }  // namespace portcullis

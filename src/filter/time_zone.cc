@@ -17,17 +17,27 @@ int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0
 int32_t LocalOffset(int64_t epoch) {
   time_t t = static_cast<time_t>(epoch);
   struct tm tm {};
-  if (localtime_r(&t, &tm) == nullptr) return 0;
+  if (localtime_r(&t, &tm) == nullptr) {
+    return 0;
+  }
   return static_cast<int32_t>(tm.tm_gmtoff);
 }
 
 bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
+  if (a.size() != b.size()) {
+    return false;
+  }
   for (size_t i = 0; i < a.size(); ++i) {
     char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
-    if (x != y) return false;
+    if (x >= 'a' && x <= 'z') {
+      x = static_cast<char>(x - 'a' + 'A');
+    }
+    if (y >= 'a' && y <= 'z') {
+      y = static_cast<char>(y - 'a' + 'A');
+    }
+    if (x != y) {
+      return false;
+    }
   }
   return true;
 }
@@ -35,23 +45,37 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
 // "+HH", "+HHMM", "+HH:MM", and after "UTC"/"GMT" also "+H" and "+H:MM". Returns false if `s` is
 // not an offset of at most 14 hours.
 bool ParseOffset(std::string_view s, bool allow_one_digit_hour, int32_t* out) {
-  if (s.size() < 2 || (s[0] != '+' && s[0] != '-')) return false;
+  if (s.size() < 2 || (s[0] != '+' && s[0] != '-')) {
+    return false;
+  }
   const int sign = s[0] == '-' ? -1 : 1;
   s.remove_prefix(1);
   auto digit = [](char c) { return c >= '0' && c <= '9'; };
   size_t hour_digits = 0;
-  while (hour_digits < s.size() && hour_digits < 2 && digit(s[hour_digits])) ++hour_digits;
-  if (hour_digits == 0 || (hour_digits == 1 && !allow_one_digit_hour)) return false;
+  while (hour_digits < s.size() && hour_digits < 2 && digit(s[hour_digits])) {
+    ++hour_digits;
+  }
+  if (hour_digits == 0 || (hour_digits == 1 && !allow_one_digit_hour)) {
+    return false;
+  }
   int hours = 0;
-  for (size_t i = 0; i < hour_digits; ++i) hours = hours * 10 + (s[i] - '0');
+  for (size_t i = 0; i < hour_digits; ++i) {
+    hours = hours * 10 + (s[i] - '0');
+  }
   s.remove_prefix(hour_digits);
   int minutes = 0;
   if (!s.empty()) {
-    if (s[0] == ':') s.remove_prefix(1);
-    if (s.size() != 2 || !digit(s[0]) || !digit(s[1])) return false;
+    if (s[0] == ':') {
+      s.remove_prefix(1);
+    }
+    if (s.size() != 2 || !digit(s[0]) || !digit(s[1])) {
+      return false;
+    }
     minutes = (s[0] - '0') * 10 + (s[1] - '0');
   }
-  if (hours > 14 || minutes > 59) return false;
+  if (hours > 14 || minutes > 59) {
+    return false;
+  }
   *out = sign * (hours * 3600 + minutes * 60);
   return true;
 }
@@ -73,15 +97,21 @@ void CivilFromDays(int64_t days, int* year, int* month, int* day) {
 }
 
 Result<TimeZone> TimeZone::Parse(std::string_view spec) {
-  if (spec.empty() || EqualsNoCase(spec, "local")) return Local();
+  if (spec.empty() || EqualsNoCase(spec, "local")) {
+    return Local();
+  }
   if (EqualsNoCase(spec, "UTC") || EqualsNoCase(spec, "GMT") || EqualsNoCase(spec, "Z")) {
     return Fixed(0);
   }
   int32_t offset = 0;
-  if (ParseOffset(spec, false, &offset)) return Fixed(offset);
-  if (spec.size() > 3 && (EqualsNoCase(spec.substr(0, 3), "UTC") ||
-                          EqualsNoCase(spec.substr(0, 3), "GMT"))) {
-    if (ParseOffset(spec.substr(3), true, &offset)) return Fixed(offset);
+  if (ParseOffset(spec, false, &offset)) {
+    return Fixed(offset);
+  }
+  if (spec.size() > 3 &&
+      (EqualsNoCase(spec.substr(0, 3), "UTC") || EqualsNoCase(spec.substr(0, 3), "GMT"))) {
+    if (ParseOffset(spec.substr(3), true, &offset)) {
+      return Fixed(offset);
+    }
   }
   return Status::InvalidArgument("unknown time zone \"" + std::string(spec) +
                                  "\" (use local, UTC or an offset such as +0200 or UTC-5)");
@@ -98,18 +128,28 @@ int32_t TimeZone::ResolveLocal(int64_t local_seconds) const {
   const int32_t before = LocalOffset(local_seconds - kDay);
   const int32_t after = LocalOffset(local_seconds + kDay);
   const bool before_ok = LocalOffset(local_seconds - before) == before;
-  if (before == after) return before;
+  if (before == after) {
+    return before;
+  }
   const bool after_ok = LocalOffset(local_seconds - after) == after;
-  if (before_ok && after_ok) return before > after ? before : after;  // earlier instant
-  if (after_ok) return after;
+  if (before_ok && after_ok) {
+    return before > after ? before : after;  // earlier instant
+  }
+  if (after_ok) {
+    return after;
+  }
   return before;
 }
 
 int64_t TimeZone::ToEpoch(int64_t local_seconds) {
-  if (!local_) return local_seconds - offset_;
+  if (!local_) {
+    return local_seconds - offset_;
+  }
   const int64_t hour = FloorDiv(local_seconds, 3600);
   Entry& entry = to_epoch_cache_[static_cast<uint64_t>(hour) % kCacheSize];
-  if (entry.hour == hour) return local_seconds - entry.offset;
+  if (entry.hour == hour) {
+    return local_seconds - entry.offset;
+  }
   // Cache the hour only when its first and last second resolve alike; an hour holding a change
   // at an odd minute is resolved second by second.
   const int32_t first = ResolveLocal(hour * 3600);
@@ -123,10 +163,14 @@ int64_t TimeZone::ToEpoch(int64_t local_seconds) {
 }
 
 int32_t TimeZone::OffsetAt(int64_t epoch) {
-  if (!local_) return offset_;
+  if (!local_) {
+    return offset_;
+  }
   const int64_t hour = FloorDiv(epoch, 3600);
   Entry& entry = offset_cache_[static_cast<uint64_t>(hour) % kCacheSize];
-  if (entry.hour == hour) return entry.offset;
+  if (entry.hour == hour) {
+    return entry.offset;
+  }
   const int32_t first = LocalOffset(hour * 3600);
   const int32_t last = LocalOffset(hour * 3600 + 3599);
   if (first == last) {
