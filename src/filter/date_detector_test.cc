@@ -430,7 +430,7 @@ TEST(DateDetector, LocalZoneMatchesMktimeForEveryHourOfAYear) {
       if (ambiguous) {
         continue;
       }
-      ASSERT_EQ(zone.ToEpoch(day * 86400 + hour * 3600 + 17 * 60), expected)
+      ASSERT_EQ(zone.ToEpoch(day * 86400 + int64_t{hour} * 3600 + 17 * int64_t{60}), expected)
           << y << "-" << m << "-" << d << " " << hour;
     }
   }
