@@ -871,13 +871,15 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
     return Status::Ok();
   };
 
-  // failregexes then remember regexes, one combined pattern.
+  // failregexes then remember regexes, one combined pattern. Regexes with <NEED:...> go last:
+  // when a line matches one with and one without, the one without decides (a NEED regex whose
+  // flag is missing would otherwise hide a later regex that matches the same line).
   std::string combined = "(?:";
-  std::vector<std::string> expanded_all;
   bool prefilter = true;
   std::vector<const Source*> all;
   for (const Source& s : fail) all.push_back(&s);
   for (const Source& s : remember) all.push_back(&s);
+  std::vector<std::string> expanded(all.size());
   for (size_t i = 0; i < all.size(); ++i) {
     std::vector<std::string> sets, needs;
     Result<std::string> exp = Prepare(def, *all[i], &sets, &needs);
@@ -898,10 +900,19 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
                impl->literals.end()) {
       impl->literals.push_back(lit);
     }
-    if (i > 0) combined += "|";
+    expanded[i] = std::move(*exp);
+  }
+  std::vector<size_t> order;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (impl->branches[i].needs == 0) order.push_back(i);
+  }
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (impl->branches[i].needs != 0) order.push_back(i);
+  }
+  for (size_t k = 0; k < order.size(); ++k) {
+    if (k > 0) combined += "|";
     // (?:...) around each regex keeps inline options such as (?i) inside their own branch.
-    combined += "(*MARK:" + std::to_string(i) + ")(?:" + *exp + ")";
-    expanded_all.push_back(std::move(*exp));
+    combined += "(*MARK:" + std::to_string(order[k]) + ")(?:" + expanded[order[k]] + ")";
   }
   combined += ")";
   for (const Source& s : fail) impl->failregexes.push_back(s.regex);
@@ -910,13 +921,13 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
   Result<CodePtr> code = CompileOne(combined, def.source + ": failregex (combined)");
   if (!code.ok()) return code.status();
   // Group numbers run in branch order: branch i owns the numbers after those of branches < i.
-  std::vector<std::pair<int, int>> ranges;  // [first, last] group numbers per branch
+  std::vector<std::pair<int, int>> ranges(all.size());  // [first, last] group numbers per branch
   int next_group = 1;
-  for (const std::string& e : expanded_all) {
-    Result<CodePtr> one = CompileOne(e, def.source);
+  for (size_t i : order) {
+    Result<CodePtr> one = CompileOne(expanded[i], def.source);
     if (!one.ok()) return one.status();
     int n = int(CaptureCount(one->get())) - kDefineGroups;
-    ranges.push_back({next_group, next_group + n - 1});
+    ranges[i] = {next_group, next_group + n - 1};
     next_group += n;
   }
   for (const auto& [name, nums] : NameTable(code->get())) {
