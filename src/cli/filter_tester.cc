@@ -298,7 +298,13 @@ std::vector<std::string> FilterDirs(const Options& o) {
 void PrintSummary(const Filter& filter, const Options& o, const std::string& path,
                   const Stats& s, double seconds) {
   std::printf("Filter:   %s (mode %s)\n", path.c_str(), o.mode.empty() ? "default" : o.mode.c_str());
-  std::printf("Prefilter: %s\n", filter.prefilter_enabled() ? "on" : "off (a regex has no literal of 3+ bytes)");
+  if (filter.prefilter_enabled()) {
+    std::printf("Prefilter: on, literals:");
+    for (const std::string& l : filter.prefilter_literals()) std::printf(" \"%s\"", l.c_str());
+    std::printf("\n");
+  } else {
+    std::printf("Prefilter: off (a regex has no literal of 3+ bytes)\n");
+  }
   std::printf("\nFailregex hits:\n");
   for (size_t i = 0; i < filter.failregexes().size(); ++i) {
     std::printf("  %zu) [%llu] %s\n", i, static_cast<unsigned long long>(s.regex_hits[i]),
