@@ -179,8 +179,8 @@ std::string DumpJails(const Config& config) {
     for (size_t i = 0; i < j.ports.size(); ++i) {
       if (i > 0) ports += ", ";
       const PortRange& range = j.ports[i];
-      ports += range.first == range.last ? std::to_string(range.first)
-                                         : Quote(PortRangeToString(range));
+      ports +=
+          range.first == range.last ? std::to_string(range.first) : Quote(PortRangeToString(range));
     }
     if (!j.all_ports) ports += "]";
     w.Line("port", ports, p + "port");

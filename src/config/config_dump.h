@@ -14,7 +14,8 @@ std::string FormatDurationText(int64_t seconds);
 // The daemon part ([daemon], [firewall], [database]), valid portcullis.toml content.
 std::string DumpDaemonSettings(const Config& config);
 
-// Every jail, enabled or not, with every key resolved (no [defaults] table): valid jail.toml content.
+// Every jail, enabled or not, with every key resolved (no [defaults] table): valid jail.toml
+// content.
 std::string DumpJails(const Config& config);
 
 // Both parts under a header comment. Each value carries a trailing comment naming the file and line

@@ -1,5 +1,7 @@
 #include "config/config_loader.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -13,12 +15,11 @@
 #include <memory>
 #include <optional>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "common/duration.h"
+#include "config/config_dump.h"
 #include "config/edit_distance.h"
 #include "config/filter_ref.h"
-#include "config/config_dump.h"
 
 namespace portcullis {
 
@@ -189,8 +190,8 @@ bool ReadAbsolutePath(const toml::node& node, ErrorSink& sink, std::string* out)
 }
 
 // One of `choices`; returns its index.
-bool ReadChoice(const toml::node& node, ErrorSink& sink, std::initializer_list<std::string_view> choices,
-                size_t* index) {
+bool ReadChoice(const toml::node& node, ErrorSink& sink,
+                std::initializer_list<std::string_view> choices, size_t* index) {
   if (const auto* s = node.as_string()) {
     size_t i = 0;
     for (std::string_view choice : choices) {
@@ -234,8 +235,8 @@ bool ReadDuration(const toml::node& node, ErrorSink& sink, DurationKind kind, Du
     ok = false;
   }
   if (!ok) {
-    std::string expected = kind == DurationKind::kZeroAllowed ? "expected a duration >= 0"
-                                                              : "expected a duration > 0";
+    std::string expected =
+        kind == DurationKind::kZeroAllowed ? "expected a duration >= 0" : "expected a duration > 0";
     expected += " (600, \"10m\", \"1h30m\", \"1w\"";
     if (kind == DurationKind::kPositiveOrForever) expected += ", \"permanent\"";
     sink.Error(expected + "), got " + Got(node));
@@ -307,7 +308,8 @@ bool IsTimezone(std::string_view tz) {
   if (tz.empty() || (tz.front() != '+' && tz.front() != '-')) return false;
   tz.remove_prefix(1);
   auto digits = [](std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
   int hours = 0;
   int minutes = 0;
@@ -351,10 +353,8 @@ bool IsGroupName(std::string_view name) {
 }
 
 const DaemonKey kDaemonKeys[] = {
-    {"socket",
-     [](const toml::node& n, ErrorSink& s, const ApplyContext&, DaemonSettings* d) {
-       return ReadAbsolutePath(n, s, &d->socket);
-     }},
+    {"socket", [](const toml::node& n, ErrorSink& s, const ApplyContext&,
+                  DaemonSettings* d) { return ReadAbsolutePath(n, s, &d->socket); }},
     {"socket_group",
      [](const toml::node& n, ErrorSink& s, const ApplyContext&, DaemonSettings* d) {
        const auto* str = n.as_string();
@@ -401,31 +401,22 @@ const DaemonKey kDaemonKeys[] = {
        d->log_level = static_cast<LogLevel>(i);
        return true;
      }},
-    {"state_dir",
-     [](const toml::node& n, ErrorSink& s, const ApplyContext&, DaemonSettings* d) {
-       return ReadAbsolutePath(n, s, &d->state_dir);
-     }},
-    {"pid_file",
-     [](const toml::node& n, ErrorSink& s, const ApplyContext&, DaemonSettings* d) {
-       return ReadAbsolutePath(n, s, &d->pid_file);
-     }},
-    {"min_prefix_v4",
-     [](const toml::node& n, ErrorSink& s, const ApplyContext&, DaemonSettings* d) {
-       return ReadIntAs(n, s, 1, 32, &d->min_prefix_v4);
-     }},
-    {"min_prefix_v6",
-     [](const toml::node& n, ErrorSink& s, const ApplyContext&, DaemonSettings* d) {
-       return ReadIntAs(n, s, 1, 128, &d->min_prefix_v6);
-     }},
-    {"ignore_logged_in",
-     [](const toml::node& n, ErrorSink& s, const ApplyContext&, DaemonSettings* d) {
-       return ReadBool(n, s, &d->ignore_logged_in);
-     }},
+    {"state_dir", [](const toml::node& n, ErrorSink& s, const ApplyContext&,
+                     DaemonSettings* d) { return ReadAbsolutePath(n, s, &d->state_dir); }},
+    {"pid_file", [](const toml::node& n, ErrorSink& s, const ApplyContext&,
+                    DaemonSettings* d) { return ReadAbsolutePath(n, s, &d->pid_file); }},
+    {"min_prefix_v4", [](const toml::node& n, ErrorSink& s, const ApplyContext&,
+                         DaemonSettings* d) { return ReadIntAs(n, s, 1, 32, &d->min_prefix_v4); }},
+    {"min_prefix_v6", [](const toml::node& n, ErrorSink& s, const ApplyContext&,
+                         DaemonSettings* d) { return ReadIntAs(n, s, 1, 128, &d->min_prefix_v6); }},
+    {"ignore_logged_in", [](const toml::node& n, ErrorSink& s, const ApplyContext&,
+                            DaemonSettings* d) { return ReadBool(n, s, &d->ignore_logged_in); }},
 };
 
 bool IsNftName(std::string_view name) {
   if (name.empty() || name.size() > 63) return false;
-  if (!((name.front() >= 'a' && name.front() <= 'z') || (name.front() >= 'A' && name.front() <= 'Z'))) {
+  if (!((name.front() >= 'a' && name.front() <= 'z') ||
+        (name.front() >= 'A' && name.front() <= 'Z'))) {
     return false;
   }
   return std::all_of(name.begin(), name.end(), [](char c) {
@@ -452,10 +443,8 @@ const FirewallKey kFirewallKeys[] = {
        f->table = str->get();
        return true;
      }},
-    {"priority",
-     [](const toml::node& n, ErrorSink& s, const ApplyContext&, FirewallSettings* f) {
-       return ReadIntAs(n, s, -1000, 1000, &f->priority);
-     }},
+    {"priority", [](const toml::node& n, ErrorSink& s, const ApplyContext&,
+                    FirewallSettings* f) { return ReadIntAs(n, s, -1000, 1000, &f->priority); }},
     {"hook",
      [](const toml::node& n, ErrorSink& s, const ApplyContext&, FirewallSettings* f) {
        std::vector<std::string> hooks;
@@ -479,10 +468,8 @@ const FirewallKey kFirewallKeys[] = {
 };
 
 const DatabaseKey kDatabaseKeys[] = {
-    {"dbfile",
-     [](const toml::node& n, ErrorSink& s, const ApplyContext&, DatabaseSettings* d) {
-       return ReadAbsolutePath(n, s, &d->file);
-     }},
+    {"dbfile", [](const toml::node& n, ErrorSink& s, const ApplyContext&,
+                  DatabaseSettings* d) { return ReadAbsolutePath(n, s, &d->file); }},
     {"dbpurgeage",
      [](const toml::node& n, ErrorSink& s, const ApplyContext&, DatabaseSettings* d) {
        Duration duration;
@@ -525,8 +512,9 @@ bool ApplyPort(const toml::node& n, ErrorSink& s, const ApplyContext& ctx, JailC
   bool ok = true;
   if (const auto* array = n.as_array()) {
     if (array->empty()) {
-      s.Error("expected \"all\", a port, a service name, a range, or a non-empty list, got an "
-              "empty array");
+      s.Error(
+          "expected \"all\", a port, a service name, a range, or a non-empty list, got an "
+          "empty array");
       return false;
     }
     for (const toml::node& item : *array) {
@@ -573,7 +561,8 @@ bool ApplyProtocol(const toml::node& n, ErrorSink& s, const ApplyContext&, JailC
       &names);
   if (!ok) return false;
   if (names.empty()) {
-    s.Error("expected \"tcp\", \"udp\", \"all\" or a list of \"tcp\" and \"udp\", got an empty array");
+    s.Error(
+        "expected \"tcp\", \"udp\", \"all\" or a list of \"tcp\" and \"udp\", got an empty array");
     return false;
   }
   j->all_protocols = false;
@@ -623,10 +612,8 @@ bool ApplyIgnoreIp(const toml::node& n, ErrorSink& s, const ApplyContext&, JailC
 // "mode" comes before "filter": a mode given in brackets ("sshd[mode=aggressive]") wins over the
 // mode key, whichever file each came from.
 const JailKey kJailKeys[] = {
-    {"enabled",
-     [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
-       return ReadBool(n, s, &j->enabled);
-     }},
+    {"enabled", [](const toml::node& n, ErrorSink& s, const ApplyContext&,
+                   JailConfig* j) { return ReadBool(n, s, &j->enabled); }},
     {"mode",
      [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
        const auto* str = n.as_string();
@@ -683,10 +670,8 @@ const JailKey kJailKeys[] = {
        j->bantime = d.permanent ? 0 : d.seconds;
        return true;
      }},
-    {"bantime_increment",
-     [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
-       return ReadBool(n, s, &j->bantime_increment);
-     }},
+    {"bantime_increment", [](const toml::node& n, ErrorSink& s, const ApplyContext&,
+                             JailConfig* j) { return ReadBool(n, s, &j->bantime_increment); }},
     {"bantime_factor",
      [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
        std::optional<double> value;
@@ -739,14 +724,10 @@ const JailKey kJailKeys[] = {
        return ReadBool(n, s, &j->bantime_overalljails);
      }},
     {"ignoreip", ApplyIgnoreIp},
-    {"ignoreself",
-     [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
-       return ReadBool(n, s, &j->ignoreself);
-     }},
-    {"ignore_logged_in",
-     [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
-       return ReadBool(n, s, &j->ignore_logged_in);
-     }},
+    {"ignoreself", [](const toml::node& n, ErrorSink& s, const ApplyContext&,
+                      JailConfig* j) { return ReadBool(n, s, &j->ignoreself); }},
+    {"ignore_logged_in", [](const toml::node& n, ErrorSink& s, const ApplyContext&,
+                            JailConfig* j) { return ReadBool(n, s, &j->ignore_logged_in); }},
     {"port", ApplyPort},
     {"protocol", ApplyProtocol},
     {"blocktype",
@@ -756,10 +737,8 @@ const JailKey kJailKeys[] = {
        j->blocktype = i == 0 ? BlockType::kReject : BlockType::kDrop;
        return true;
      }},
-    {"datepattern",
-     [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
-       return ReadString(n, s, &j->datepattern);
-     }},
+    {"datepattern", [](const toml::node& n, ErrorSink& s, const ApplyContext&,
+                       JailConfig* j) { return ReadString(n, s, &j->datepattern); }},
     {"logtimezone",
      [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
        const auto* str = n.as_string();
@@ -817,8 +796,7 @@ struct Layer {
 
 class Loader {
  public:
-  Loader(std::string dir, const ServiceResolver* services)
-      : dir_(std::move(dir)), ctx_{services} {}
+  Loader(std::string dir, const ServiceResolver* services) : dir_(std::move(dir)), ctx_{services} {}
 
   Config Load();
   std::vector<ConfigError> TakeErrors();
@@ -912,7 +890,8 @@ std::string OriginText(const Origin& origin) {
 }
 
 // The entries of a TOML table in source order (toml++ iterates in key order).
-std::vector<std::pair<const toml::key*, const toml::node*>> InSourceOrder(const toml::table& table) {
+std::vector<std::pair<const toml::key*, const toml::node*>> InSourceOrder(
+    const toml::table& table) {
   std::vector<std::pair<const toml::key*, const toml::node*>> items;
   for (const auto& [key, value] : table) items.emplace_back(&key, &value);
   std::stable_sort(items.begin(), items.end(), [](const auto& a, const auto& b) {
@@ -944,7 +923,10 @@ void Loader::ApplySection(const std::string& file, const toml::key& section_key,
     }
     ErrorSink sink(&errors_, origin, section_name, key_name);
     if (spec->apply(*value, sink, ctx_, out)) {
-      config_.origins[section_name + "." + key_name] = OriginText(origin);
+      std::string origin_key = section_name;
+      origin_key += ".";
+      origin_key += key_name;
+      config_.origins[origin_key] = OriginText(origin);
     }
   }
 }
@@ -1144,8 +1126,8 @@ Result<Config> LoadConfig(const std::string& config_dir, const LoadOptions& opti
   std::vector<ConfigError> found = loader.TakeErrors();
   if (found.empty()) return config;
 
-  std::string message = std::to_string(found.size()) +
-                        (found.size() == 1 ? " error" : " errors") + " in " + config_dir + ":";
+  std::string message = std::to_string(found.size()) + (found.size() == 1 ? " error" : " errors") +
+                        " in " + config_dir + ":";
   for (const ConfigError& error : found) message += "\n" + error.ToString();
   if (errors != nullptr) *errors = std::move(found);
   return Status::InvalidArgument(message);

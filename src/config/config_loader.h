@@ -4,8 +4,8 @@
 //   portcullis.toml, portcullis.local.toml              [daemon], [firewall], [database]
 //   jail.toml, jail.local.toml,                          [defaults] and one table per jail
 //   jails.d/*.toml (lexical order, not *.local.toml), then jails.d/*.local.toml (lexical order)
-// A jail key resolves to: the jail table's value (last file wins), else [defaults] (last file wins),
-// else the built-in default in config/settings.h.
+// A jail key resolves to: the jail table's value (last file wins), else [defaults] (last file
+// wins), else the built-in default in config/settings.h.
 //
 // Every problem is collected; loading does not stop at the first one. The caller (portcullisd at
 // start and on reload, `portcullis config-check`) prints them all. Only the filesystem is read:

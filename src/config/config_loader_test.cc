@@ -62,6 +62,7 @@ class ConfigLoaderTest : public ::testing::Test {
     Result<Config> config = LoadConfig(dir_.path(), Options(), &errors);
     EXPECT_FALSE(config.ok());
     std::vector<std::string> out;
+    out.reserve(errors.size());
     for (const ConfigError& error : errors) out.push_back(error.ToString());
     return out;
   }
@@ -156,9 +157,10 @@ TEST_F(ConfigLoaderTest, DaemonSettingsAndLocalOverride) {
 }
 
 TEST_F(ConfigLoaderTest, MergeOrderIsJailThenLocalThenDropInsThenLocalDropIns) {
-  dir_.Write("jail.toml",
-             "[sshd]\nlogpath = \"/var/log/auth.log\"\n"
-             "maxretry = 1\nfindtime = 100\nbantime = 100\nmax_tracked = 100\nbantime_rndtime = 100\n");
+  dir_.Write(
+      "jail.toml",
+      "[sshd]\nlogpath = \"/var/log/auth.log\"\n"
+      "maxretry = 1\nfindtime = 100\nbantime = 100\nmax_tracked = 100\nbantime_rndtime = 100\n");
   dir_.Write("jail.local.toml",
              "[sshd]\nfindtime = 200\nbantime = 200\nmax_tracked = 200\nbantime_rndtime = 200\n");
   dir_.Write("jails.d/b.toml", "[sshd]\nmax_tracked = 400\nbantime_rndtime = 400\n");
@@ -409,6 +411,7 @@ TEST_F(ConfigLoaderTest, DaemonFileErrors) {
              "table = \"my table\"\n"
              "[database]\n"
              "dbpurgeage = \"forever\"\n");
+  // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): long messages are split literals
   EXPECT_EQ(
       Errors(),
       (std::vector<std::string>{
@@ -458,8 +461,9 @@ TEST_F(ConfigLoaderTest, JailFileStructureErrors) {
 TEST_F(ConfigLoaderTest, EnablingWithoutLogpathIsReportedWhereTheJailIsEnabled) {
   dir_.Write("jail.toml", "[nginx-http-auth]\nport = \"http,https\"\n");
   dir_.Write("jails.d/web.local.toml", "\n[nginx-http-auth]\nenabled = true\n");
-  EXPECT_EQ(Errors(), (std::vector<std::string>{"jails.d/web.local.toml:3:1: [nginx-http-auth] "
-                                                "logpath: the jail is enabled but has no logpath"}));
+  EXPECT_EQ(Errors(),
+            (std::vector<std::string>{"jails.d/web.local.toml:3:1: [nginx-http-auth] "
+                                      "logpath: the jail is enabled but has no logpath"}));
 }
 
 TEST_F(ConfigLoaderTest, MaxtimeShorterThanBantime) {
@@ -494,8 +498,7 @@ TEST_F(ConfigLoaderTest, EveryErrorIsReportedAtOnceInFileOrder) {
             "\"1w\", \"permanent\"), got \"10 minutes\"");
   EXPECT_EQ(errors[2].ToString(),
             "jail.toml:6:1: [sshd] maxretries: unknown key; did you mean \"maxretry\"?");
-  EXPECT_EQ(errors[3].ToString(),
-            "jail.local.toml:2:1: [sshd] port: unknown service name \"shh\"");
+  EXPECT_EQ(errors[3].ToString(), "jail.local.toml:2:1: [sshd] port: unknown service name \"shh\"");
   EXPECT_EQ(errors[4].ToString(),
             "jail.local.toml:4:1: [recidive] findtime: expected a duration > 0 (600, \"10m\", "
             "\"1h30m\", \"1w\"), got \"1x\"");

@@ -1,4 +1,5 @@
-// The `filter` key of a jail: a filter name with an optional mode, "sshd" or "sshd[mode=aggressive]".
+// The `filter` key of a jail: a filter name with an optional mode, "sshd" or
+// "sshd[mode=aggressive]".
 #pragma once
 
 #include <string>

@@ -15,15 +15,15 @@ struct ServiceEntry {
 // The services jails name in practice. Kept here so that a host with a trimmed /etc/services (some
 // containers ship none) still resolves the shipped jail.toml.
 constexpr ServiceEntry kBuiltinServices[] = {
-    {"ftp-data", 20},   {"ftp", 21},         {"ssh", 22},         {"telnet", 23},
-    {"smtp", 25},       {"domain", 53},      {"dns", 53},         {"http", 80},
-    {"www", 80},        {"pop3", 110},       {"ident", 113},      {"auth", 113},
-    {"imap", 143},      {"imap2", 143},      {"ldap", 389},       {"https", 443},
-    {"smtps", 465},     {"submissions", 465}, {"submission", 587}, {"ldaps", 636},
-    {"ftps-data", 989}, {"ftps", 990},       {"imaps", 993},      {"pop3s", 995},
-    {"openvpn", 1194},  {"mysql", 3306},     {"rdp", 3389},       {"ms-wbt-server", 3389},
-    {"sieve", 4190},    {"postgresql", 5432}, {"sip", 5060},      {"sip-tls", 5061},
-    {"xmpp-client", 5222}, {"http-alt", 8080}, {"webcache", 8080}, {"squid", 3128},
+    {"ftp-data", 20},      {"ftp", 21},          {"ssh", 22},         {"telnet", 23},
+    {"smtp", 25},          {"domain", 53},       {"dns", 53},         {"http", 80},
+    {"www", 80},           {"pop3", 110},        {"ident", 113},      {"auth", 113},
+    {"imap", 143},         {"imap2", 143},       {"ldap", 389},       {"https", 443},
+    {"smtps", 465},        {"submissions", 465}, {"submission", 587}, {"ldaps", 636},
+    {"ftps-data", 989},    {"ftps", 990},        {"imaps", 993},      {"pop3s", 995},
+    {"openvpn", 1194},     {"mysql", 3306},      {"rdp", 3389},       {"ms-wbt-server", 3389},
+    {"sieve", 4190},       {"postgresql", 5432}, {"sip", 5060},       {"sip-tls", 5061},
+    {"xmpp-client", 5222}, {"http-alt", 8080},   {"webcache", 8080},  {"squid", 3128},
 };
 
 class BuiltinServiceResolver : public ServiceResolver {
@@ -48,7 +48,8 @@ bool IsDigits(std::string_view s) {
 
 Result<uint16_t> ParseOnePort(std::string_view text, const ServiceResolver& services) {
   if (IsDigits(text)) {
-    if (text.size() > 5) return Status::InvalidArgument("port \"" + std::string(text) + "\" is not in 1..65535");
+    if (text.size() > 5)
+      return Status::InvalidArgument("port \"" + std::string(text) + "\" is not in 1..65535");
     int value = 0;
     for (char c : text) value = value * 10 + (c - '0');
     if (value < 1 || value > 65535) {

@@ -28,8 +28,7 @@ TEST(PortSpec, NumbersNamesAndRanges) {
   EXPECT_EQ(Ranges("1000:2000"), (std::vector<PortRange>{{1000, 2000}}));
   EXPECT_EQ(Ranges("1000-2000"), (std::vector<PortRange>{{1000, 2000}}));
   EXPECT_EQ(Ranges("ftp-data"), (std::vector<PortRange>{{20, 20}}));
-  EXPECT_EQ(Ranges("ftp,ftp-data,ftps,ftps-data"),
-            (std::vector<PortRange>{{20, 21}, {989, 990}}));
+  EXPECT_EQ(Ranges("ftp,ftp-data,ftps,ftps-data"), (std::vector<PortRange>{{20, 21}, {989, 990}}));
   EXPECT_EQ(Ranges(" smtp , submission , smtps "),
             (std::vector<PortRange>{{25, 25}, {465, 465}, {587, 587}}));
 }

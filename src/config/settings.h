@@ -54,7 +54,7 @@ struct FirewallSettings {
 
 struct DatabaseSettings {
   std::string file = "/var/lib/portcullis/portcullis.sqlite3";  // default follows state_dir
-  int64_t purge_age = 7 * 24 * 3600;  // seconds; ban history older than this is dropped
+  int64_t purge_age = int64_t{7} * 24 * 3600;  // seconds; ban history older than this is dropped
 
   bool operator==(const DatabaseSettings&) const = default;
 };
@@ -104,8 +104,8 @@ struct JailConfig {
   std::vector<Protocol> protocols = {Protocol::kTcp};
   BlockType blocktype = BlockType::kReject;
 
-  std::string datepattern;  // empty = automatic detection (see filter/date_detector.h)
-  std::string logtimezone;  // empty = local time; "UTC", "+0200", ...
+  std::string datepattern;   // empty = automatic detection (see filter/date_detector.h)
+  std::string logtimezone;   // empty = local time; "UTC", "+0200", ...
   int max_tracked = 100000;  // most addresses with pending failures kept per jail
 
   bool operator==(const JailConfig&) const = default;
