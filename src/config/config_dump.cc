@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/duration.h"
 #include "config/port_spec.h"
 
 namespace portcullis {
@@ -47,7 +48,7 @@ std::string QuoteList(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-std::string Duration(int64_t seconds) { return Quote(FormatDurationText(seconds)); }
+std::string DurationValue(int64_t seconds) { return Quote(FormatDurationText(seconds)); }
 
 std::string Bool(bool value) { return value ? "true" : "false"; }
 
@@ -96,18 +97,7 @@ class Writer {
 }  // namespace
 
 std::string FormatDurationText(int64_t seconds) {
-  if (seconds <= 0) return "0s";
-  static constexpr std::pair<int64_t, std::string_view> kUnits[] = {
-      {7 * 86400, "w"}, {86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}};
-  std::string out;
-  for (const auto& [size, suffix] : kUnits) {
-    if (seconds >= size) {
-      out += std::to_string(seconds / size);
-      out += suffix;
-      seconds %= size;
-    }
-  }
-  return out;
+  return FormatDuration(Duration::Seconds(seconds < 0 ? 0 : seconds));
 }
 
 std::string DumpDaemonSettings(const Config& config) {
@@ -141,7 +131,7 @@ std::string DumpDaemonSettings(const Config& config) {
   const DatabaseSettings& db = config.database;
   w.Table("database");
   w.Line("dbfile", Quote(db.file), "database.dbfile");
-  w.Line("dbpurgeage", Duration(db.purge_age), "database.dbpurgeage");
+  w.Line("dbpurgeage", DurationValue(db.purge_age), "database.dbpurgeage");
   return w.Take();
 }
 
@@ -155,8 +145,8 @@ std::string DumpJails(const Config& config) {
     w.Line("mode", Quote(j.mode), p + "mode");
     w.Line("logpath", QuoteList(j.logpath), p + "logpath");
     w.Line("maxretry", std::to_string(j.maxretry), p + "maxretry");
-    w.Line("findtime", Duration(j.findtime), p + "findtime");
-    w.Line("bantime", j.bantime_permanent ? Quote("permanent") : Duration(j.bantime),
+    w.Line("findtime", DurationValue(j.findtime), p + "findtime");
+    w.Line("bantime", j.bantime_permanent ? Quote("permanent") : DurationValue(j.bantime),
            p + "bantime");
     w.Line("bantime_increment", Bool(j.bantime_increment), p + "bantime_increment");
     w.Line("bantime_factor", Number(j.bantime_factor), p + "bantime_factor");
@@ -166,8 +156,8 @@ std::string DumpJails(const Config& config) {
       multipliers += std::to_string(j.bantime_multipliers[i]);
     }
     w.Line("bantime_multipliers", multipliers + "]", p + "bantime_multipliers");
-    w.Line("bantime_maxtime", Duration(j.bantime_maxtime), p + "bantime_maxtime");
-    w.Line("bantime_rndtime", Duration(j.bantime_rndtime), p + "bantime_rndtime");
+    w.Line("bantime_maxtime", DurationValue(j.bantime_maxtime), p + "bantime_maxtime");
+    w.Line("bantime_rndtime", DurationValue(j.bantime_rndtime), p + "bantime_rndtime");
     w.Line("bantime_overalljails", Bool(j.bantime_overalljails), p + "bantime_overalljails");
     std::vector<std::string> ignore;
     for (const Cidr& cidr : j.ignore_cidrs) ignore.push_back(cidr.ToString());

@@ -8,7 +8,8 @@
 
 namespace portcullis {
 
-// Seconds as the config files write them: "1w2d", "1h30m", "45s"; 0 is "0s".
+// Seconds as the config files write them (common/duration.h FormatDuration): "1w2d", "1h30m",
+// "45s"; 0 and negative values are "0s".
 std::string FormatDurationText(int64_t seconds);
 
 // The daemon part ([daemon], [firewall], [database]), valid portcullis.toml content.
