@@ -46,6 +46,14 @@ std::string Join(const std::string& dir, std::string_view name) {
   return path;
 }
 
+// The component of `target` right below its ancestor `dir`: ("/a", "/a/b/c") -> "b".
+std::string_view NextComponent(std::string_view dir, std::string_view target) {
+  size_t start = dir == "/" ? 1 : dir.size() + 1;
+  if (target.size() <= start) return {};
+  std::string_view rest = target.substr(start);
+  return rest.substr(0, rest.find('/'));
+}
+
 bool HasGlob(std::string_view text) { return text.find_first_of("*?[") != std::string_view::npos; }
 
 bool NameMatches(std::string_view pattern_base, bool glob, std::string_view name) {
@@ -454,12 +462,60 @@ void InotifyTailer::CheckSlot(Slot& slot, bool at_start, LineSink* sink) {
           slot.current = std::move(fresh);
           slot.last_error.clear();
           Emit(sink, SourceEventKind::kOpened, slot, decision.offset, detail);
+          if (decision.reason == StartReason::kReplaced && !slot.draining) {
+            // Rotated while we were stopped: the lines after the saved offset are in the old
+            // file, usually still next to the new one under a suffixed name.
+            FindRotatedWhileStopped(slot, *saved, sink);
+          }
         }
       }
     }
   }
   slot.checking = false;
   ReadSlot(slot, sink);
+}
+
+void InotifyTailer::FindRotatedWhileStopped(Slot& slot, const FilePosition& saved,
+                                            LineSink* sink) {
+  std::string dir = DirName(slot.path);
+  std::string base = slot.path.substr(slot.path.rfind('/') + 1);
+  DIR* handle = ::opendir(dir.c_str());
+  if (handle == nullptr) return;
+  std::string found;
+  while (struct dirent* entry = ::readdir(handle)) {
+    std::string_view name = entry->d_name;
+    if (name.size() <= base.size() || name.substr(0, base.size()) != base) continue;
+    std::string candidate = Join(dir, name);
+    struct stat st;
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == saved.dev &&
+        st.st_ino == saved.ino) {
+      found = candidate;
+      break;
+    }
+  }
+  ::closedir(handle);
+  if (found.empty()) return;
+  int fd = ::open(found.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return;
+  std::optional<FileFacts> facts = FdFacts(fd, saved.head_len, false);
+  // Still the file we were reading (same inode, same head), and nothing of it lost.
+  if (!facts || facts->dev != saved.dev || facts->ino != saved.ino ||
+      by_inode_.count({facts->dev, facts->ino}) != 0 || facts->size < saved.offset ||
+      (saved.head_len > 0 && facts->head_hash != saved.head_hash)) {
+    ::close(fd);
+    return;
+  }
+  auto file = std::make_unique<OpenFile>();
+  file->fd = fd;
+  file->pos.dev = facts->dev;
+  file->pos.ino = facts->ino;
+  file->pos.offset = saved.offset;
+  file->owner = &slot;
+  UpdateHead(*file);
+  Arm(*file, sink);
+  slot.draining = std::move(file);
+  Emit(sink, SourceEventKind::kRotated, slot, saved.offset,
+       "rotated while stopped; reading the rest of " + found + " first");
 }
 
 void InotifyTailer::ReadSlot(Slot& slot, LineSink* sink) {
@@ -547,8 +603,8 @@ void InotifyTailer::HandleDirEvent(const std::string& dir, uint32_t mask, std::s
       if (NameMatches(pattern.base, pattern.glob, name)) {
         check_.insert(SlotFor(Join(dir, name), pattern).path);
       }
-    } else {
-      ResolvePattern(pattern, false, sink);  // a missing directory may have appeared
+    } else if (name == NextComponent(dir, pattern.dir)) {
+      ResolvePattern(pattern, false, sink);  // the missing directory (or a step to it) appeared
     }
   }
 }

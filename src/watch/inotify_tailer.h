@@ -111,6 +111,9 @@ class InotifyTailer final : public FileLineSource {
   void CheckSlot(Slot& slot, bool at_start, LineSink* sink);
   // Reads the slot's draining file, then its current one.
   void ReadSlot(Slot& slot, LineSink* sink);
+  // After a restart whose saved position names another inode: look for that inode under a
+  // rotated name next to the path ("auth.log.1") and drain it from the saved offset.
+  void FindRotatedWhileStopped(Slot& slot, const FilePosition& saved, LineSink* sink);
   // Reads `file` to EOF, delivering lines under `file.owner`. Returns bytes read.
   uint64_t ReadFile(OpenFile& file, LineSink* sink);
   // Opens the file `slot.path` names now. nullptr (and an event) on failure.

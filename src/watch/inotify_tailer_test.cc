@@ -490,6 +490,42 @@ TEST_F(InotifyTailerTest, RestartAfterFileWasReplacedReadsFromStart) {
   EXPECT_EQ(sink_.events[0].detail, "saved position is for other content, from start");
 }
 
+TEST_F(InotifyTailerTest, RestartAfterRotationReadsTheRestOfTheRotatedFileFirst) {
+  std::string log = Path("auth.log");
+  Append(log, Joined(Numbered("original content ", 0, 30)));
+  Add(log);
+  Settle();
+  std::vector<FilePosition> positions = tailer_->Positions();
+  tailer_.reset();
+  // While we are down: more lines, then logrotate, then lines in the new file.
+  Append(log, "missed1\nmissed2\n");
+  ASSERT_EQ(::rename(log.c_str(), Path("auth.log.1").c_str()), 0);
+  Append(Path("auth.log.2.gz"), "unrelated");
+  Append(log, "fresh\n");
+  tailer_ = std::move(*InotifyTailer::Create());
+  sink_ = Recorder();
+  Add(log, positions);
+  ASSERT_TRUE(PumpLines(3));
+  EXPECT_EQ(sink_.Texts(), (std::vector<std::string>{"missed1", "missed2", "fresh"}));
+  EXPECT_EQ(sink_.Count(SourceEventKind::kRotated), 1);
+}
+
+TEST_F(InotifyTailerTest, RestartAfterDeletionAndRecreationReadsFromStart) {
+  std::string log = Path("auth.log");
+  Append(log, "short\n");
+  Add(log);
+  Settle();
+  std::vector<FilePosition> positions = tailer_->Positions();
+  tailer_.reset();
+  ASSERT_EQ(::unlink(log.c_str()), 0);
+  Append(log, "other\n");
+  tailer_ = std::move(*InotifyTailer::Create());
+  sink_ = Recorder();
+  Add(log, positions);
+  ASSERT_TRUE(PumpLines(1));
+  EXPECT_EQ(sink_.Texts(), std::vector<std::string>{"other"});
+}
+
 TEST_F(InotifyTailerTest, FileRewrittenInPlaceWithSameContentIsNotRecounted) {
   std::string log = Path("app.log");
   std::string content = Joined(Numbered("a line that is long enough to matter ", 0, 20));
