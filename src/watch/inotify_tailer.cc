@@ -23,7 +23,7 @@ constexpr uint32_t kDirMask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELET
 // Files, by inode: data written or truncated (both IN_MODIFY), unlinked (IN_ATTRIB: link count).
 constexpr uint32_t kFileMask = IN_MODIFY | IN_ATTRIB;
 
-constexpr size_t kReadBytes = 256 * 1024;
+constexpr size_t kReadBytes = size_t{256} * 1024;
 constexpr size_t kMaxConsumed = 32;
 
 std::string ErrnoText(std::string_view what, int err) {
@@ -35,13 +35,17 @@ std::string ErrnoText(std::string_view what, int err) {
 
 std::string DirName(const std::string& path) {
   size_t slash = path.rfind('/');
-  if (slash == 0) return "/";
+  if (slash == 0) {
+    return "/";
+  }
   return path.substr(0, slash);
 }
 
 std::string Join(const std::string& dir, std::string_view name) {
   std::string path = dir;
-  if (path.back() != '/') path += '/';
+  if (path.back() != '/') {
+    path += '/';
+  }
   path += name;
   return path;
 }
@@ -49,7 +53,9 @@ std::string Join(const std::string& dir, std::string_view name) {
 // The component of `target` right below its ancestor `dir`: ("/a", "/a/b/c") -> "b".
 std::string_view NextComponent(std::string_view dir, std::string_view target) {
   size_t start = dir == "/" ? 1 : dir.size() + 1;
-  if (target.size() <= start) return {};
+  if (target.size() <= start) {
+    return {};
+  }
   std::string_view rest = target.substr(start);
   return rest.substr(0, rest.find('/'));
 }
@@ -57,7 +63,9 @@ std::string_view NextComponent(std::string_view dir, std::string_view target) {
 bool HasGlob(std::string_view text) { return text.find_first_of("*?[") != std::string_view::npos; }
 
 bool NameMatches(std::string_view pattern_base, bool glob, std::string_view name) {
-  if (!glob) return pattern_base == name;
+  if (!glob) {
+    return pattern_base == name;
+  }
   std::string pattern(pattern_base);
   std::string candidate(name);
   return fnmatch(pattern.c_str(), candidate.c_str(), FNM_PERIOD) == 0;
@@ -69,10 +77,14 @@ ssize_t PreadFully(int fd, char* buf, size_t len, uint64_t offset) {
   while (done < len) {
     ssize_t n = ::pread(fd, buf + done, len - done, static_cast<off_t>(offset + done));
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        continue;
+      }
       return -1;
     }
-    if (n == 0) break;
+    if (n == 0) {
+      break;
+    }
     done += static_cast<size_t>(n);
   }
   return static_cast<ssize_t>(done);
@@ -80,8 +92,12 @@ ssize_t PreadFully(int fd, char* buf, size_t len, uint64_t offset) {
 
 std::optional<uint64_t> HashPrefix(int fd, uint32_t len) {
   char buf[FilePosition::kHeadBytes];
-  if (len > sizeof(buf)) return std::nullopt;
-  if (PreadFully(fd, buf, len, 0) != static_cast<ssize_t>(len)) return std::nullopt;
+  if (len > sizeof(buf)) {
+    return std::nullopt;
+  }
+  if (PreadFully(fd, buf, len, 0) != static_cast<ssize_t>(len)) {
+    return std::nullopt;
+  }
   return Fnv1a64(std::string_view(buf, len));
 }
 
@@ -89,7 +105,9 @@ std::optional<uint64_t> HashPrefix(int fd, uint32_t len) {
 
 Result<std::unique_ptr<InotifyTailer>> InotifyTailer::Create() {
   int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (fd < 0) return Status::IoError(ErrnoText("inotify_init1", errno));
+  if (fd < 0) {
+    return Status::IoError(ErrnoText("inotify_init1", errno));
+  }
   return std::unique_ptr<InotifyTailer>(new InotifyTailer(fd));
 }
 
@@ -97,8 +115,12 @@ InotifyTailer::InotifyTailer(int inotify_fd) : inotify_fd_(inotify_fd), buffer_(
 
 InotifyTailer::~InotifyTailer() {
   for (auto& [path, slot] : slots_) {
-    if (slot->current) ::close(slot->current->fd);
-    if (slot->draining) ::close(slot->draining->fd);
+    if (slot->current) {
+      ::close(slot->current->fd);
+    }
+    if (slot->draining) {
+      ::close(slot->draining->fd);
+    }
   }
   ::close(inotify_fd_);  // drops every watch
 }
@@ -109,8 +131,12 @@ Result<PatternId> InotifyTailer::AddPattern(std::string_view text,
     return Status::InvalidArgument("log path must be absolute: " + std::string(text));
   }
   std::string normal = std::filesystem::path(text).lexically_normal().string();
-  while (normal.size() > 1 && normal.back() == '/') normal.pop_back();
-  if (normal == "/") return Status::InvalidArgument("log path names a directory: /");
+  while (normal.size() > 1 && normal.back() == '/') {
+    normal.pop_back();
+  }
+  if (normal == "/") {
+    return Status::InvalidArgument("log path names a directory: /");
+  }
   Pattern pattern;
   pattern.id = static_cast<PatternId>(patterns_.size() + 1);
   pattern.dir = DirName(normal);
@@ -120,7 +146,9 @@ Result<PatternId> InotifyTailer::AddPattern(std::string_view text,
                                    std::string(text));
   }
   pattern.glob = HasGlob(pattern.base);
-  for (const FilePosition& position : saved) saved_[position.path] = position;
+  for (const FilePosition& position : saved) {
+    saved_[position.path] = position;
+  }
   patterns_.push_back(std::move(pattern));
   ResolvePattern(patterns_.back(), /*at_start=*/true, nullptr);
   return patterns_.back().id;
@@ -129,7 +157,9 @@ Result<PatternId> InotifyTailer::AddPattern(std::string_view text,
 std::vector<std::string> InotifyTailer::ExistingFiles(PatternId pattern) const {
   std::vector<std::string> files;
   for (const auto& [path, slot] : slots_) {
-    if (!slot->current) continue;
+    if (!slot->current) {
+      continue;
+    }
     if (std::find(slot->patterns.begin(), slot->patterns.end(), pattern) != slot->patterns.end()) {
       files.push_back(path);
     }
@@ -140,7 +170,9 @@ std::vector<std::string> InotifyTailer::ExistingFiles(PatternId pattern) const {
 std::vector<FilePosition> InotifyTailer::Positions() const {
   std::vector<FilePosition> positions;
   for (const auto& [path, slot] : slots_) {
-    if (!slot->current) continue;
+    if (!slot->current) {
+      continue;
+    }
     const OpenFile& file = *slot->current;
     FilePosition position;
     position.path = path;
@@ -154,17 +186,25 @@ std::vector<FilePosition> InotifyTailer::Positions() const {
   }
   for (const auto& [path, position] : saved_) {
     auto it = slots_.find(path);
-    if (it == slots_.end() || !it->second->current) positions.push_back(position);
+    if (it == slots_.end() || !it->second->current) {
+      positions.push_back(position);
+    }
   }
   return positions;
 }
 
 void InotifyTailer::WatchDir(const std::string& dir) {
-  if (dir_wd_.count(dir) != 0) return;
+  if (dir_wd_.count(dir) != 0) {
+    return;
+  }
   int wd = inotify_add_watch(inotify_fd_, dir.c_str(), kDirMask);
-  if (wd < 0) return;
+  if (wd < 0) {
+    return;
+  }
   auto& paths = dir_watches_[wd];
-  if (std::find(paths.begin(), paths.end(), dir) == paths.end()) paths.push_back(dir);
+  if (std::find(paths.begin(), paths.end(), dir) == paths.end()) {
+    paths.push_back(dir);
+  }
   dir_wd_[dir] = wd;
 }
 
@@ -175,32 +215,46 @@ void InotifyTailer::ResolvePattern(Pattern& pattern, bool at_start, LineSink* si
   std::string dir = pattern.dir;
   while (true) {
     WatchDir(dir);
-    if (dir_wd_.count(dir) != 0 || dir == "/") break;
+    if (dir_wd_.count(dir) != 0 || dir == "/") {
+      break;
+    }
     dir = DirName(dir);
   }
   pattern.watched_dir = dir;
   if (!pattern.glob) {
     Slot& slot = SlotFor(Join(pattern.dir, pattern.base), pattern);
-    if (dir != pattern.dir) return;
+    if (dir != pattern.dir) {
+      return;
+    }
     if (at_start) {
-      if (!slot.current) CheckSlot(slot, /*at_start=*/true, sink);
+      if (!slot.current) {
+        CheckSlot(slot, /*at_start=*/true, sink);
+      }
     } else {
       check_.insert(slot.path);
     }
     return;
   }
-  if (dir != pattern.dir) return;
+  if (dir != pattern.dir) {
+    return;
+  }
   DIR* handle = ::opendir(pattern.dir.c_str());
-  if (handle == nullptr) return;  // vanished again: its watch reports that
+  if (handle == nullptr) {
+    return;  // vanished again: its watch reports that
+  }
   std::vector<std::string> names;
   while (struct dirent* entry = ::readdir(handle)) {
-    if (NameMatches(pattern.base, true, entry->d_name)) names.emplace_back(entry->d_name);
+    if (NameMatches(pattern.base, true, entry->d_name)) {
+      names.emplace_back(entry->d_name);
+    }
   }
   ::closedir(handle);
   for (const std::string& name : names) {
     Slot& slot = SlotFor(Join(pattern.dir, name), pattern);
     if (at_start) {
-      if (!slot.current) CheckSlot(slot, /*at_start=*/true, sink);
+      if (!slot.current) {
+        CheckSlot(slot, /*at_start=*/true, sink);
+      }
     } else {
       check_.insert(slot.path);
     }
@@ -214,11 +268,12 @@ InotifyTailer::Slot& InotifyTailer::SlotFor(const std::string& path, const Patte
     slot->id = next_file_id_++;
     slot->path = path;
   }
-  if (std::find(slot->patterns.begin(), slot->patterns.end(), pattern.id) ==
-      slot->patterns.end()) {
+  if (std::find(slot->patterns.begin(), slot->patterns.end(), pattern.id) == slot->patterns.end()) {
     slot->patterns.push_back(pattern.id);
   }
-  if (!pattern.glob) slot->literal = true;
+  if (!pattern.glob) {
+    slot->literal = true;
+  }
   return *slot;
 }
 
@@ -226,7 +281,9 @@ std::unique_ptr<InotifyTailer::OpenFile> InotifyTailer::Open(Slot& slot, LineSin
   int fd = ::open(slot.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
     int err = errno;
-    if (err != ENOENT && err != ENOTDIR) Error(sink, slot, ErrnoText("open", err));
+    if (err != ENOENT && err != ENOTDIR) {
+      Error(sink, slot, ErrnoText("open", err));
+    }
     return nullptr;
   }
   struct stat st;
@@ -266,69 +323,100 @@ void InotifyTailer::Arm(OpenFile& file, LineSink* sink) {
 }
 
 void InotifyTailer::Close(std::unique_ptr<OpenFile>& file) {
-  if (!file) return;
+  if (!file) {
+    return;
+  }
   if (file->wd >= 0) {
     inotify_rm_watch(inotify_fd_, file->wd);
     file_watches_.erase(file->wd);
   }
   auto it = by_inode_.find({file->pos.dev, file->pos.ino});
-  if (it != by_inode_.end() && it->second == file.get()) by_inode_.erase(it);
+  if (it != by_inode_.end() && it->second == file.get()) {
+    by_inode_.erase(it);
+  }
   RememberConsumed(*file);
   ::close(file->fd);
   file.reset();
 }
 
 void InotifyTailer::RememberConsumed(const OpenFile& file) {
-  consumed_.push_back({file.pos.dev, file.pos.ino, file.pos.head,
-                       file.pos.offset - std::min(file.splitter.unfinished_bytes(), file.pos.offset)});
-  if (consumed_.size() > kMaxConsumed) consumed_.erase(consumed_.begin());
+  consumed_.push_back(
+      {file.pos.dev, file.pos.ino, file.pos.head,
+       file.pos.offset - std::min(file.splitter.unfinished_bytes(), file.pos.offset)});
+  if (consumed_.size() > kMaxConsumed) {
+    consumed_.erase(consumed_.begin());
+  }
 }
 
 std::optional<uint64_t> InotifyTailer::AlreadyConsumed(int fd, const FileFacts& facts) {
   // The same inode, still holding what it held: it was renamed to a name we follow.
   for (auto it = consumed_.rbegin(); it != consumed_.rend(); ++it) {
-    if (it->dev != facts.dev || it->ino != facts.ino || facts.size < it->offset) continue;
-    if (it->head.len > 0 && HashPrefix(fd, it->head.len) != it->head.hash) continue;
+    if (it->dev != facts.dev || it->ino != facts.ino || facts.size < it->offset) {
+      continue;
+    }
+    if (it->head.len > 0 && HashPrefix(fd, it->head.len) != it->head.hash) {
+      continue;
+    }
     return it->offset;
   }
   // Another inode that starts with the same kHeadBytes: a copy.
-  if (facts.size < FilePosition::kHeadBytes) return std::nullopt;
+  if (facts.size < FilePosition::kHeadBytes) {
+    return std::nullopt;
+  }
   std::optional<uint64_t> hash = HashPrefix(fd, FilePosition::kHeadBytes);
-  if (!hash) return std::nullopt;
+  if (!hash) {
+    return std::nullopt;
+  }
   std::optional<uint64_t> best;
   auto consider = [&](const Head& head, uint64_t offset) {
-    if (head.final && head.hash == *hash) best = std::max(best.value_or(0), offset);
+    if (head.final && head.hash == *hash) {
+      best = std::max(best.value_or(0), offset);
+    }
   };
-  for (const Consumed& entry : consumed_) consider(entry.head, entry.offset);
+  for (const Consumed& entry : consumed_) {
+    consider(entry.head, entry.offset);
+  }
   for (const auto& [key, file] : by_inode_) {
     consider(file->pos.head,
              file->pos.offset - std::min(file->splitter.unfinished_bytes(), file->pos.offset));
   }
-  if (best) best = std::min(*best, facts.size);
+  if (best) {
+    best = std::min(*best, facts.size);
+  }
   return best;
 }
 
 std::optional<FileFacts> InotifyTailer::FdFacts(int fd, uint32_t head_len, bool want_last_byte) {
   struct stat st;
-  if (::fstat(fd, &st) != 0) return std::nullopt;
+  if (::fstat(fd, &st) != 0) {
+    return std::nullopt;
+  }
   FileFacts facts;
   facts.exists = true;
   facts.dev = st.st_dev;
   facts.ino = st.st_ino;
   facts.size = static_cast<uint64_t>(st.st_size);
-  if (head_len > 0) facts.head_hash = HashPrefix(fd, head_len);
+  if (head_len > 0) {
+    facts.head_hash = HashPrefix(fd, head_len);
+  }
   if (want_last_byte && facts.size > 0) {
     char last = 0;
-    if (PreadFully(fd, &last, 1, facts.size - 1) == 1) facts.ends_with_newline = last == '\n';
+    if (PreadFully(fd, &last, 1, facts.size - 1) == 1) {
+      facts.ends_with_newline = last == '\n';
+    }
   }
   return facts;
 }
 
 void InotifyTailer::UpdateHead(OpenFile& file) {
-  if (file.pos.head.final) return;
+  if (file.pos.head.final) {
+    return;
+  }
   char buf[FilePosition::kHeadBytes];
   ssize_t n = PreadFully(file.fd, buf, sizeof(buf), 0);
-  if (n < 0) return;
+  if (n < 0) {
+    return;
+  }
   file.pos.head = ComputeHead(std::string_view(buf, static_cast<size_t>(n)));
 }
 
@@ -349,24 +437,32 @@ void InotifyTailer::Emit(LineSink* sink, SourceEventKind kind, const Slot& slot,
 }
 
 void InotifyTailer::Error(LineSink* sink, Slot& slot, std::string detail) {
-  if (detail == slot.last_error) return;
+  if (detail == slot.last_error) {
+    return;
+  }
   slot.last_error = std::move(detail);
   Emit(sink, SourceEventKind::kError, slot, 0, slot.last_error);
 }
 
 void InotifyTailer::MakeDraining(Slot& slot, LineSink* sink) {
-  if (slot.draining) FinishDraining(slot, sink);
+  if (slot.draining) {
+    FinishDraining(slot, sink);
+  }
   slot.draining = std::move(slot.current);
 }
 
 void InotifyTailer::FinishDraining(Slot& slot, LineSink* sink) {
-  if (!slot.draining) return;
+  if (!slot.draining) {
+    return;
+  }
   ReadFile(*slot.draining, sink);
   Close(slot.draining);
 }
 
 void InotifyTailer::CheckSlot(Slot& slot, bool at_start, LineSink* sink) {
-  if (slot.checking) return;
+  if (slot.checking) {
+    return;
+  }
   slot.checking = true;
   struct stat st;
   bool exists = ::stat(slot.path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
@@ -400,7 +496,9 @@ void InotifyTailer::CheckSlot(Slot& slot, bool at_start, LineSink* sink) {
           if (other == &slot && slot.draining.get() == known->second) {
             std::swap(slot.current, slot.draining);
           } else if (other != &slot && other->draining.get() == known->second) {
-            if (slot.current) MakeDraining(slot, sink);
+            if (slot.current) {
+              MakeDraining(slot, sink);
+            }
             slot.current = std::move(other->draining);
             slot.current->owner = &slot;
             slot.last_error.clear();
@@ -412,8 +510,8 @@ void InotifyTailer::CheckSlot(Slot& slot, bool at_start, LineSink* sink) {
         }
       } else if (slot.current) {
         std::optional<FileFacts> facts = FdFacts(fresh->fd, slot.current->pos.head.len, false);
-        PathChange change = facts ? DecidePathChange(slot.current->pos, *facts)
-                                  : PathChange::kRotated;
+        PathChange change =
+            facts ? DecidePathChange(slot.current->pos, *facts) : PathChange::kRotated;
         if (change == PathChange::kReplacedSameContent) {
           fresh->pos.offset = slot.current->pos.offset;
           fresh->pos.head = slot.current->pos.head;
@@ -475,16 +573,19 @@ void InotifyTailer::CheckSlot(Slot& slot, bool at_start, LineSink* sink) {
   ReadSlot(slot, sink);
 }
 
-void InotifyTailer::FindRotatedWhileStopped(Slot& slot, const FilePosition& saved,
-                                            LineSink* sink) {
+void InotifyTailer::FindRotatedWhileStopped(Slot& slot, const FilePosition& saved, LineSink* sink) {
   std::string dir = DirName(slot.path);
   std::string base = slot.path.substr(slot.path.rfind('/') + 1);
   DIR* handle = ::opendir(dir.c_str());
-  if (handle == nullptr) return;
+  if (handle == nullptr) {
+    return;
+  }
   std::string found;
   while (struct dirent* entry = ::readdir(handle)) {
     std::string_view name = entry->d_name;
-    if (name.size() <= base.size() || name.substr(0, base.size()) != base) continue;
+    if (name.size() <= base.size() || name.substr(0, base.size()) != base) {
+      continue;
+    }
     std::string candidate = Join(dir, name);
     struct stat st;
     if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == saved.dev &&
@@ -494,9 +595,13 @@ void InotifyTailer::FindRotatedWhileStopped(Slot& slot, const FilePosition& save
     }
   }
   ::closedir(handle);
-  if (found.empty()) return;
+  if (found.empty()) {
+    return;
+  }
   int fd = ::open(found.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) return;
+  if (fd < 0) {
+    return;
+  }
   std::optional<FileFacts> facts = FdFacts(fd, saved.head_len, false);
   // Still the file we were reading (same inode, same head), and nothing of it lost.
   if (!facts || facts->dev != saved.dev || facts->ino != saved.ino ||
@@ -530,7 +635,9 @@ void InotifyTailer::ReadSlot(Slot& slot, LineSink* sink) {
       Close(slot.draining);  // deleted: nobody can write to it by name any more
     }
   }
-  if (!slot.current) return;
+  if (!slot.current) {
+    return;
+  }
   OpenFile& file = *slot.current;
   std::optional<FileFacts> facts = FdFacts(file.fd, file.pos.head.len, false);
   if (facts && DecideGrowth(file.pos, *facts) == Growth::kTruncated) {
@@ -550,18 +657,25 @@ void InotifyTailer::ReadSlot(Slot& slot, LineSink* sink) {
 }
 
 uint64_t InotifyTailer::ReadFile(OpenFile& file, LineSink* sink) {
-  if (sink == nullptr) return 0;
+  if (sink == nullptr) {
+    return 0;
+  }
   Slot& slot = *file.owner;
   LineOrigin origin{slot.id, slot.path, slot.patterns};
   uint64_t total = 0;
   while (true) {
-    ssize_t n = ::pread(file.fd, buffer_.data(), buffer_.size(), static_cast<off_t>(file.pos.offset));
+    ssize_t n =
+        ::pread(file.fd, buffer_.data(), buffer_.size(), static_cast<off_t>(file.pos.offset));
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        continue;
+      }
       Error(sink, slot, ErrnoText("read", errno));
       break;
     }
-    if (n == 0) break;
+    if (n == 0) {
+      break;
+    }
     file.pos.offset += static_cast<uint64_t>(n);
     total += static_cast<uint64_t>(n);
     file.splitter.Feed(std::string_view(buffer_.data(), static_cast<size_t>(n)));
@@ -574,23 +688,33 @@ uint64_t InotifyTailer::ReadFile(OpenFile& file, LineSink* sink) {
            "line longer than 64 KiB cut", file.reported_cuts);
     }
   }
-  if (total > 0) UpdateHead(file);
+  if (total > 0) {
+    UpdateHead(file);
+  }
   return total;
 }
 
 void InotifyTailer::ForgetDirWatch(int wd) {
   auto it = dir_watches_.find(wd);
-  if (it == dir_watches_.end()) return;
-  for (const std::string& dir : it->second) dir_wd_.erase(dir);
+  if (it == dir_watches_.end()) {
+    return;
+  }
+  for (const std::string& dir : it->second) {
+    dir_wd_.erase(dir);
+  }
   dir_watches_.erase(it);
 }
 
 void InotifyTailer::DirGone(const std::string& dir) {
   for (Pattern& pattern : patterns_) {
-    if (pattern.watched_dir == dir || pattern.dir == dir) ResolvePattern(pattern, false, nullptr);
+    if (pattern.watched_dir == dir || pattern.dir == dir) {
+      ResolvePattern(pattern, false, nullptr);
+    }
   }
   for (const auto& [path, slot] : slots_) {
-    if (DirName(path) == dir) check_.insert(path);
+    if (DirName(path) == dir) {
+      check_.insert(path);
+    }
   }
 }
 
@@ -598,7 +722,9 @@ void InotifyTailer::HandleDirEvent(const std::string& dir, uint32_t mask, std::s
                                    LineSink* sink) {
   (void)mask;
   for (Pattern& pattern : patterns_) {
-    if (pattern.watched_dir != dir) continue;
+    if (pattern.watched_dir != dir) {
+      continue;
+    }
     if (pattern.dir == dir) {
       if (NameMatches(pattern.base, pattern.glob, name)) {
         check_.insert(SlotFor(Join(dir, name), pattern).path);
@@ -638,11 +764,17 @@ Status InotifyTailer::OnReadable(LineSink& sink) {
   while (true) {
     ssize_t n = ::read(inotify_fd_, events, sizeof(events));
     if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) break;
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno == EAGAIN) {
+        break;
+      }
       return Status::IoError(ErrnoText("read inotify", errno));
     }
-    if (n == 0) break;
+    if (n == 0) {
+      break;
+    }
     for (char* p = events; p < events + n;) {
       const auto* event = reinterpret_cast<const struct inotify_event*>(p);
       p += sizeof(struct inotify_event) + event->len;
@@ -652,28 +784,44 @@ Status InotifyTailer::OnReadable(LineSink& sink) {
       }
       if (auto file = file_watches_.find(event->wd); file != file_watches_.end()) {
         read_.insert(file->second->owner->path);
-        if (event->mask & IN_ATTRIB) check_.insert(file->second->owner->path);
+        if (event->mask & IN_ATTRIB) {
+          check_.insert(file->second->owner->path);
+        }
         continue;
       }
       auto dir = dir_watches_.find(event->wd);
-      if (dir == dir_watches_.end()) continue;  // a watch we already dropped
+      if (dir == dir_watches_.end()) {
+        continue;  // a watch we already dropped
+      }
       std::vector<std::string> dirs = dir->second;
       if (event->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT)) {
         // A moved directory keeps its watch under its new name; we want the old name.
-        if (event->mask & IN_MOVE_SELF) inotify_rm_watch(inotify_fd_, event->wd);
+        if (event->mask & IN_MOVE_SELF) {
+          inotify_rm_watch(inotify_fd_, event->wd);
+        }
         ForgetDirWatch(event->wd);
-        for (const std::string& gone : dirs) DirGone(gone);
+        for (const std::string& gone : dirs) {
+          DirGone(gone);
+        }
         continue;
       }
       std::string_view name = event->len > 0 ? std::string_view(event->name) : std::string_view();
-      if (name.empty()) continue;
-      for (const std::string& watched : dirs) HandleDirEvent(watched, event->mask, name, &sink);
+      if (name.empty()) {
+        continue;
+      }
+      for (const std::string& watched : dirs) {
+        HandleDirEvent(watched, event->mask, name, &sink);
+      }
     }
   }
   if (overflow) {
     // Events were lost: look at everything again.
-    for (Pattern& pattern : patterns_) ResolvePattern(pattern, false, &sink);
-    for (const auto& [path, slot] : slots_) check_.insert(path);
+    for (Pattern& pattern : patterns_) {
+      ResolvePattern(pattern, false, &sink);
+    }
+    for (const auto& [path, slot] : slots_) {
+      check_.insert(path);
+    }
   }
 
   // Re-examine paths first (rotation decides which file is read), then read.
@@ -681,7 +829,9 @@ Status InotifyTailer::OnReadable(LineSink& sink) {
     std::string path = *check_.begin();
     check_.erase(check_.begin());
     auto it = slots_.find(path);
-    if (it == slots_.end()) continue;
+    if (it == slots_.end()) {
+      continue;
+    }
     read_.erase(path);
     CheckSlot(*it->second, false, &sink);
   }
@@ -689,7 +839,9 @@ Status InotifyTailer::OnReadable(LineSink& sink) {
     std::string path = *read_.begin();
     read_.erase(read_.begin());
     auto it = slots_.find(path);
-    if (it != slots_.end()) ReadSlot(*it->second, &sink);
+    if (it != slots_.end()) {
+      ReadSlot(*it->second, &sink);
+    }
   }
   DropUnusedSlots();
   return Status::Ok();

@@ -127,8 +127,7 @@ class InotifyTailer final : public FileLineSource {
   std::optional<FileFacts> FdFacts(int fd, uint32_t head_len, bool want_last_byte);
   void UpdateHead(OpenFile& file);
   void WatchDir(const std::string& dir);
-  void HandleDirEvent(const std::string& dir, uint32_t mask, std::string_view name,
-                      LineSink* sink);
+  void HandleDirEvent(const std::string& dir, uint32_t mask, std::string_view name, LineSink* sink);
   void ForgetDirWatch(int wd);
   void Emit(LineSink* sink, SourceEventKind kind, const Slot& slot, uint64_t offset,
             std::string_view detail, uint64_t count = 0);
@@ -143,13 +142,13 @@ class InotifyTailer final : public FileLineSource {
   std::vector<Pattern> patterns_;
   std::map<std::string, std::unique_ptr<Slot>> slots_;  // by path
   FileId next_file_id_ = 1;
-  std::map<std::string, FilePosition> saved_;             // unused saved positions, by path
+  std::map<std::string, FilePosition> saved_;  // unused saved positions, by path
   std::map<std::pair<uint64_t, uint64_t>, OpenFile*> by_inode_;
-  std::unordered_map<int, OpenFile*> file_watches_;             // wd -> file
+  std::unordered_map<int, OpenFile*> file_watches_;                // wd -> file
   std::unordered_map<int, std::vector<std::string>> dir_watches_;  // wd -> directory paths
-  std::map<std::string, int> dir_wd_;                               // directory path -> wd
-  std::set<std::string> check_;  // slots whose path must be re-examined
-  std::set<std::string> read_;   // slots with data to read
+  std::map<std::string, int> dir_wd_;                              // directory path -> wd
+  std::set<std::string> check_;      // slots whose path must be re-examined
+  std::set<std::string> read_;       // slots with data to read
   std::vector<QueuedEvent> queued_;  // events raised while no sink was at hand
   std::vector<Consumed> consumed_;   // most recent last, bounded
   std::vector<char> buffer_;

@@ -51,7 +51,9 @@ class Recorder : public LineSink {
   }
   std::vector<std::string> Texts() const {
     std::vector<std::string> texts;
-    for (const Recorded& line : lines) texts.push_back(line.text);
+    for (const Recorded& line : lines) {
+      texts.push_back(line.text);
+    }
     return texts;
   }
   int Count(SourceEventKind kind) const {
@@ -105,7 +107,9 @@ class InotifyTailerTest : public ::testing::Test {
     while (!done()) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
+      if (left.count() <= 0) {
+        return false;
+      }
       pollfd pfd{tailer_->fd(), POLLIN, 0};
       ::poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), 50)));
       EXPECT_TRUE(tailer_->OnReadable(sink_).ok());
@@ -119,18 +123,24 @@ class InotifyTailerTest : public ::testing::Test {
   // Handles whatever is pending and whatever arrives within a short quiet period.
   void Settle() {
     pollfd pfd{tailer_->fd(), POLLIN, 0};
-    while (::poll(&pfd, 1, 30) > 0) ASSERT_TRUE(tailer_->OnReadable(sink_).ok());
+    while (::poll(&pfd, 1, 30) > 0) {
+      ASSERT_TRUE(tailer_->OnReadable(sink_).ok());
+    }
     ASSERT_TRUE(tailer_->OnReadable(sink_).ok());
   }
 
   static std::vector<std::string> Numbered(std::string_view prefix, int from, int to) {
     std::vector<std::string> lines;
-    for (int i = from; i < to; ++i) lines.push_back(std::string(prefix) + std::to_string(i));
+    for (int i = from; i < to; ++i) {
+      lines.push_back(std::string(prefix) + std::to_string(i));
+    }
     return lines;
   }
   static std::string Joined(const std::vector<std::string>& lines) {
     std::string text;
-    for (const std::string& line : lines) text += line + "\n";
+    for (const std::string& line : lines) {
+      text += line + "\n";
+    }
     return text;
   }
 
@@ -200,7 +210,9 @@ TEST_F(InotifyTailerTest, RenameRotationDrainsOldFileBeforeTheNewOne) {
   Append(log, "l5\n");
   ASSERT_TRUE(PumpLines(5));
   EXPECT_EQ(sink_.Texts(), (std::vector<std::string>{"l1", "l2", "l3", "l4", "l5"}));
-  for (const Recorded& line : sink_.lines) EXPECT_EQ(line.path, log);
+  for (const Recorded& line : sink_.lines) {
+    EXPECT_EQ(line.path, log);
+  }
 }
 
 TEST_F(InotifyTailerTest, RenameRotationWhileWritingLosesAndRepeatsNothing) {
@@ -209,6 +221,7 @@ TEST_F(InotifyTailerTest, RenameRotationWhileWritingLosesAndRepeatsNothing) {
   Add(log);
   constexpr int kGenerations = 5;
   constexpr int kPerGeneration = 4000;
+  constexpr size_t kTotal = size_t{kGenerations} * kPerGeneration;
   std::atomic<int> seen_generation{-1};
   std::atomic<bool> stop{false};
   std::thread writer([&] {
@@ -216,14 +229,20 @@ TEST_F(InotifyTailerTest, RenameRotationWhileWritingLosesAndRepeatsNothing) {
     for (int gen = 0; gen < kGenerations && !stop.load(); ++gen) {
       for (int i = 0; i < kPerGeneration; ++i) {
         std::string line = "g" + std::to_string(gen) + " n" + std::to_string(i) + "\n";
-        if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) abort();
+        if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+          abort();
+        }
         if (i == kPerGeneration / 2 && gen + 1 < kGenerations) {
           // Rotations in real life are far apart: let the reader reach this file first.
-          while (seen_generation.load() < gen && !stop.load()) std::this_thread::yield();
+          while (seen_generation.load() < gen && !stop.load()) {
+            std::this_thread::yield();
+          }
           // Rotate mid-stream: rename and create, but keep writing to the old file for a while
           // like a daemon that has not had its SIGHUP yet.
           std::string rotated = log + "." + std::to_string(gen);
-          if (::rename(log.c_str(), rotated.c_str()) != 0) abort();
+          if (::rename(log.c_str(), rotated.c_str()) != 0) {
+            abort();
+          }
           ::close(::open(log.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
         }
       }
@@ -233,8 +252,7 @@ TEST_F(InotifyTailerTest, RenameRotationWhileWritingLosesAndRepeatsNothing) {
     ::close(fd);
   });
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (sink_.lines.size() < static_cast<size_t>(kGenerations * kPerGeneration) &&
-         std::chrono::steady_clock::now() < deadline) {
+  while (sink_.lines.size() < kTotal && std::chrono::steady_clock::now() < deadline) {
     pollfd pfd{tailer_->fd(), POLLIN, 0};
     ::poll(&pfd, 1, 20);
     ASSERT_TRUE(tailer_->OnReadable(sink_).ok());
@@ -246,7 +264,7 @@ TEST_F(InotifyTailerTest, RenameRotationWhileWritingLosesAndRepeatsNothing) {
   stop.store(true);
   writer.join();
   Settle();
-  ASSERT_EQ(sink_.lines.size(), static_cast<size_t>(kGenerations * kPerGeneration));
+  ASSERT_EQ(sink_.lines.size(), kTotal);
   // Per generation, in order, each line once.
   std::vector<int> next(kGenerations, 0);
   for (const Recorded& line : sink_.lines) {
@@ -273,7 +291,9 @@ TEST_F(InotifyTailerTest, CopyTruncateReadsTheRestartedFileOnce) {
   WriteFd(writer, Joined(Numbered("after ", 0, 10)));
   ASSERT_TRUE(PumpLines(60));
   std::vector<std::string> expected = Numbered("before ", 0, 50);
-  for (const std::string& line : Numbered("after ", 0, 10)) expected.push_back(line);
+  for (const std::string& line : Numbered("after ", 0, 10)) {
+    expected.push_back(line);
+  }
   EXPECT_EQ(sink_.Texts(), expected);
   EXPECT_EQ(sink_.Count(SourceEventKind::kTruncated), 1);
   ::close(writer);
@@ -293,7 +313,9 @@ TEST_F(InotifyTailerTest, CopyTruncateNoticedLateAfterRegrowthStillReadsFromZero
   WriteFd(writer, Joined(Numbered("after ", 0, 100)));
   ASSERT_TRUE(PumpLines(120));
   std::vector<std::string> expected = Numbered("before ", 0, 20);
-  for (const std::string& line : Numbered("after ", 0, 100)) expected.push_back(line);
+  for (const std::string& line : Numbered("after ", 0, 100)) {
+    expected.push_back(line);
+  }
   EXPECT_EQ(sink_.Texts(), expected);
   EXPECT_EQ(sink_.Count(SourceEventKind::kTruncated), 1);
   ::close(writer);
@@ -457,8 +479,7 @@ TEST_F(InotifyTailerTest, RestartWithSavedPositionNeitherRecountsNorMisses) {
   Add(log, positions);
   Append(log, "after restart\n");
   ASSERT_TRUE(PumpLines(3));
-  EXPECT_EQ(sink_.Texts(),
-            (std::vector<std::string>{"half-done", "while down", "after restart"}));
+  EXPECT_EQ(sink_.Texts(), (std::vector<std::string>{"half-done", "while down", "after restart"}));
   EXPECT_EQ(sink_.events[0].detail, "resumed at saved position");
 }
 
@@ -548,7 +569,7 @@ TEST_F(InotifyTailerTest, LinesLongerThan64KiBAreCutAndCounted) {
   Append(log, std::string(100000, 'x') + "\nafter\n" + std::string(70000, 'y') + "\n");
   ASSERT_TRUE(PumpLines(3));
   ASSERT_EQ(sink_.lines.size(), 3u);
-  EXPECT_EQ(sink_.lines[0].text, std::string(64 * 1024, 'x'));
+  EXPECT_EQ(sink_.lines[0].text, std::string(size_t{64} * 1024, 'x'));
   EXPECT_TRUE(sink_.lines[0].cut);
   EXPECT_EQ(sink_.lines[1].text, "after");
   EXPECT_FALSE(sink_.lines[1].cut);
@@ -562,7 +583,7 @@ TEST_F(InotifyTailerTest, NulBytesAndInvalidUtf8PassThrough) {
   std::string log = Path("app.log");
   Append(log, "");
   Add(log);
-  std::string line("user \0root\xff\xfe from 192.0.2.7", 28);
+  std::string line("user \0root\xff\xfe from 192.0.2.7", 27);
   Append(log, line + "\n");
   ASSERT_TRUE(PumpLines(1));
   EXPECT_EQ(sink_.lines[0].text, line);

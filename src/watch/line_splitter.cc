@@ -31,7 +31,9 @@ std::optional<LineSplitter::Line> LineSplitter::Next() {
       unfinished_ = 0;
       if (held_.empty()) {
         // Common case: the whole line is inside the caller's buffer; no copy.
-        if (rest.size() <= max_line_) return Line{rest, false};
+        if (rest.size() <= max_line_) {
+          return Line{rest, false};
+        }
         ++cut_lines_;
         return Line{rest.substr(0, max_line_), true};
       }
@@ -39,7 +41,9 @@ std::optional<LineSplitter::Line> LineSplitter::Next() {
       scratch_.swap(held_);
       held_.clear();
       scratch_.append(rest.substr(0, max_line_ - scratch_.size()));
-      if (cut) ++cut_lines_;
+      if (cut) {
+        ++cut_lines_;
+      }
       return Line{scratch_, cut};
     }
     // No '\n' in what is left. One byte more than the cap proves the line too long: deliver its

@@ -16,7 +16,7 @@ namespace portcullis {
 
 class LineSplitter {
  public:
-  static constexpr size_t kMaxLineBytes = 64 * 1024;
+  static constexpr size_t kMaxLineBytes = size_t{64} * 1024;
 
   struct Line {
     std::string_view text;  // valid until the next call on the splitter

@@ -17,7 +17,9 @@ struct Got {
 std::vector<Got> FeedAll(LineSplitter& splitter, std::string_view data) {
   std::vector<Got> lines;
   splitter.Feed(data);
-  while (auto line = splitter.Next()) lines.push_back({std::string(line->text), line->cut});
+  while (auto line = splitter.Next()) {
+    lines.push_back({std::string(line->text), line->cut});
+  }
   return lines;
 }
 

@@ -57,7 +57,9 @@ namespace {
 // True when `file` carries the content that `head` fingerprints. An empty fingerprint (the file
 // was empty) matches anything.
 bool HeadMatches(uint64_t hash, uint32_t len, const FileFacts& file) {
-  if (len == 0) return true;
+  if (len == 0) {
+    return true;
+  }
   return file.head_hash.has_value() && *file.head_hash == hash;
 }
 
@@ -74,7 +76,9 @@ StartDecision DecideStart(const std::optional<FilePosition>& saved, const FileFa
     if (same_content && file.size >= saved->offset) {
       return {saved->offset, StartReason::kResumed, false};
     }
-    if (same_content) return {0, StartReason::kShrunk, false};
+    if (same_content) {
+      return {0, StartReason::kShrunk, false};
+    }
     return {0, StartReason::kReplaced, false};
   }
   if (existed_at_start) {
@@ -84,8 +88,12 @@ StartDecision DecideStart(const std::optional<FilePosition>& saved, const FileFa
 }
 
 PathChange DecidePathChange(const TailPosition& current, const FileFacts& at_path) {
-  if (!at_path.exists) return PathChange::kGone;
-  if (at_path.dev == current.dev && at_path.ino == current.ino) return PathChange::kSame;
+  if (!at_path.exists) {
+    return PathChange::kGone;
+  }
+  if (at_path.dev == current.dev && at_path.ino == current.ino) {
+    return PathChange::kSame;
+  }
   // The same first kHeadBytes and at least as long as what we consumed: the file was rewritten or
   // copied in place (sed -i, an editor, a restore). Reading it from 0 would count lines twice.
   if (current.head.final && at_path.head_hash.has_value() &&
@@ -96,8 +104,12 @@ PathChange DecidePathChange(const TailPosition& current, const FileFacts& at_pat
 }
 
 Growth DecideGrowth(const TailPosition& current, const FileFacts& open_file) {
-  if (open_file.size < current.offset) return Growth::kTruncated;
-  if (!HeadMatches(current.head.hash, current.head.len, open_file)) return Growth::kTruncated;
+  if (open_file.size < current.offset) {
+    return Growth::kTruncated;
+  }
+  if (!HeadMatches(current.head.hash, current.head.len, open_file)) {
+    return Growth::kTruncated;
+  }
   return Growth::kKeepReading;
 }
 

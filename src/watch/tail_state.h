@@ -49,11 +49,11 @@ struct TailPosition {
 };
 
 enum class StartReason {
-  kResumed,           // saved position matches the file: continue at the saved offset
-  kAtEnd,             // existed when we started and nothing was saved: only new lines count
-  kNewFile,           // appeared after we started: read it all
-  kReplaced,          // saved position is for other content (rotated/replaced while stopped)
-  kShrunk,            // same file, but shorter than the saved offset (truncated while stopped)
+  kResumed,   // saved position matches the file: continue at the saved offset
+  kAtEnd,     // existed when we started and nothing was saved: only new lines count
+  kNewFile,   // appeared after we started: read it all
+  kReplaced,  // saved position is for other content (rotated/replaced while stopped)
+  kShrunk,    // same file, but shorter than the saved offset (truncated while stopped)
 };
 std::string_view StartReasonName(StartReason reason);
 
