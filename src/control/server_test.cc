@@ -21,80 +21,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "control/dispatcher.h"
-#include "fakes/fake_daemon.h"
+#include "fakes/control_harness.h"
 
 namespace portcullis {
 namespace {
 
 using json = nlohmann::json;
 using std::chrono::milliseconds;
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/pc-ctl-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string path(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-// Runs a ControlServer (Dispatcher over FakeDaemon) on its own thread, like the daemon's loop.
-class Harness {
- public:
-  explicit Harness(ServerLimits limits = {}) : dispatcher_(&fake_), server_(&dispatcher_, limits) {}
-  ~Harness() { Stop(); }
-
-  FakeDaemon& fake() { return fake_; }  // only before Start()
-  ControlServer& server() { return server_; }
-
-  void Start() {
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        pollfd p{server_.fd(), POLLIN, 0};
-        poll(&p, 1, 5);
-        server_.OnReadable();
-        std::lock_guard<std::mutex> lock(mu_);
-        stats_ = server_.stats();
-        clients_ = server_.client_count();
-      }
-    });
-  }
-  void Stop() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  // Waits up to 5 s for `pred(stats, clients)`.
-  template <typename Pred>
-  bool WaitFor(Pred pred) {
-    for (int i = 0; i < 1000; ++i) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (pred(stats_, clients_)) return true;
-      }
-      std::this_thread::sleep_for(milliseconds(5));
-    }
-    return false;
-  }
-  ServerStats stats() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return stats_;
-  }
-
- private:
-  FakeDaemon fake_;
-  Dispatcher dispatcher_;
-  ControlServer server_;
-  std::thread thread_;
-  std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  ServerStats stats_;
-  size_t clients_ = 0;
-};
 
 int Connect(const std::string& path) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -155,8 +88,8 @@ json Parse(const std::optional<std::string>& line) {
 const std::string kPing = R"({"v":1,"cmd":"ping"})";
 
 TEST(ControlServerListen, CreatesSocketWithModeAndGroup) {
-  TempDir dir;
-  Harness h;
+  ControlTempDir dir;
+  ControlHarness h;
   std::string path = dir.path("run/portcullis.sock");  // parent created on demand
   ASSERT_TRUE(h.server().Listen(path, 0660, getegid()).ok());
   struct stat st {};
@@ -167,10 +100,10 @@ TEST(ControlServerListen, CreatesSocketWithModeAndGroup) {
 }
 
 TEST(ControlServerListen, RemovesItsSocketOnDestruction) {
-  TempDir dir;
+  ControlTempDir dir;
   std::string path = dir.path("s.sock");
   {
-    Harness h;
+    ControlHarness h;
     ASSERT_TRUE(h.server().Listen(path, 0600, std::nullopt).ok());
     EXPECT_TRUE(std::filesystem::exists(path));
   }
@@ -178,11 +111,11 @@ TEST(ControlServerListen, RemovesItsSocketOnDestruction) {
 }
 
 TEST(ControlServerListen, RefusesWhenAnotherServerAnswers) {
-  TempDir dir;
+  ControlTempDir dir;
   std::string path = dir.path("s.sock");
-  Harness first;
+  ControlHarness first;
   ASSERT_TRUE(first.server().Listen(path, 0600, std::nullopt).ok());
-  Harness second;
+  ControlHarness second;
   Status s = second.server().Listen(path, 0600, std::nullopt);
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
   EXPECT_EQ(s.message(), "another portcullisd is listening on " + path);
@@ -196,7 +129,7 @@ TEST(ControlServerListen, RefusesWhenAnotherServerAnswers) {
 }
 
 TEST(ControlServerListen, ReplacesAStaleSocket) {
-  TempDir dir;
+  ControlTempDir dir;
   std::string path = dir.path("s.sock");
   int stale = socket(AF_UNIX, SOCK_STREAM, 0);
   sockaddr_un addr{};
@@ -204,7 +137,7 @@ TEST(ControlServerListen, ReplacesAStaleSocket) {
   std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
   ASSERT_EQ(bind(stale, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
   close(stale);  // the file stays behind, nobody listens
-  Harness h;
+  ControlHarness h;
   ASSERT_TRUE(h.server().Listen(path, 0600, std::nullopt).ok());
   h.Start();
   int fd = Connect(path);
@@ -213,10 +146,10 @@ TEST(ControlServerListen, ReplacesAStaleSocket) {
 }
 
 TEST(ControlServerListen, NeverRemovesANonSocket) {
-  TempDir dir;
+  ControlTempDir dir;
   std::string path = dir.path("s.sock");
   { std::FILE* f = std::fopen(path.c_str(), "w"); std::fclose(f); }
-  Harness h;
+  ControlHarness h;
   Status s = h.server().Listen(path, 0600, std::nullopt);
   EXPECT_EQ(s.code(), StatusCode::kIoError);
   EXPECT_EQ(s.message(), path + " exists and is not a socket; not removing it");
@@ -224,7 +157,7 @@ TEST(ControlServerListen, NeverRemovesANonSocket) {
 }
 
 TEST(ControlServerListen, RefusesAPathTooLongForSunPath) {
-  Harness h;
+  ControlHarness h;
   Status s = h.server().Listen("/tmp/" + std::string(200, 'x'), 0600, std::nullopt);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
 }
@@ -232,7 +165,7 @@ TEST(ControlServerListen, RefusesAPathTooLongForSunPath) {
 class ControlServerTest : public ::testing::Test {
  protected:
   void SetUpServer(ServerLimits limits = {}) {
-    harness_ = std::make_unique<Harness>(limits);
+    harness_ = std::make_unique<ControlHarness>(limits);
     path_ = dir_.path("portcullis.sock");
     for (int i = 0; i < 2000; ++i) {  // `banned` answers with ~180 KB
       BanEntry b;
@@ -247,9 +180,9 @@ class ControlServerTest : public ::testing::Test {
     if (harness_) harness_->Stop();
   }
 
-  TempDir dir_;
+  ControlTempDir dir_;
   std::string path_;
-  std::unique_ptr<Harness> harness_;
+  std::unique_ptr<ControlHarness> harness_;
 };
 
 TEST_F(ControlServerTest, FiftyConcurrentClients) {
