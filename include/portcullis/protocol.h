@@ -10,7 +10,8 @@
 //   {"v":1, "cmd":"<command>", "id":<optional string or number, echoed back>, ...arguments}
 // Response:
 //   {"v":1, "ok":true,  "result":{...}, "id":...}
-//   {"v":1, "ok":false, "code":"<error code>", "error":"<human message>", "details":[...], "id":...}
+//   {"v":1, "ok":false, "code":"<error code>", "error":"<human message>", "details":[...],
+//   "id":...}
 // "details" (optional) lists sub-errors, e.g. every config error of a failed reload.
 // Unknown request fields are rejected (bad_request), so a typo is an error and a newer client's
 // option never silently does nothing on an older daemon. Result objects may gain fields in later

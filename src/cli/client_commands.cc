@@ -6,11 +6,10 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/client_format.h"
 #include "cli/client_request.h"
@@ -98,7 +97,8 @@ int RunClient(int argc, char** argv) {
   const std::string socket_path = SocketPath(inv.options);
   Result<std::string> reply = CallDaemon(socket_path, Dump(inv.request), inv.options.timeout_ms);
   if (!reply.ok()) {
-    if (name == "version" && !inv.options.json) Out(std::string("portcullis ") + PORTCULLIS_VERSION + "\n");
+    if (name == "version" && !inv.options.json)
+      Out(std::string("portcullis ") + PORTCULLIS_VERSION + "\n");
     Err("portcullis: " + reply.status().message() + "\n");
     StatusCode code = reply.status().code();
     return code == StatusCode::kUnavailable || code == StatusCode::kPermissionDenied

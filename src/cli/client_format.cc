@@ -135,10 +135,11 @@ std::string FormatBan(const json& result) {
   const json& secs = Field(result, "seconds");
   if (secs.is_null()) length = "permanently";
   if (secs.is_number_integer()) length = "for " + FormatDuration(secs.get<int64_t>());
-  std::string summary = "banned " + Plural(Int(result, "banned"), "address", "addresses") +
-                        " in " + Str(result, "jail") + " " + length;
+  std::string summary = "banned " + Plural(Int(result, "banned"), "address", "addresses") + " in " +
+                        Str(result, "jail") + " " + length;
   std::vector<std::string> extra;
-  if (int64_t n = Int(result, "already_banned")) extra.push_back(std::to_string(n) + " already banned");
+  if (int64_t n = Int(result, "already_banned"))
+    extra.push_back(std::to_string(n) + " already banned");
   if (int64_t n = Int(result, "refused")) extra.push_back(std::to_string(n) + " refused");
   if (int64_t n = Int(result, "invalid")) extra.push_back(std::to_string(n) + " invalid");
   if (!extra.empty()) summary += " (" + Join(extra, ", ") + ")";

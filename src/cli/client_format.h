@@ -4,10 +4,9 @@
 // newer daemon's extra fields or an older daemon's missing ones cannot crash the client.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace portcullis::cli {
 

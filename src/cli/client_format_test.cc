@@ -8,10 +8,14 @@ namespace {
 using json = nlohmann::json;
 
 TEST(FormatResult, JailStatusMirrorsFail2banLayout) {
-  json result = {{"name", "sshd"},          {"currently_failed", 3},
-                 {"total_failed", 51},      {"files", {"/var/log/auth.log"}},
-                 {"currently_banned", 2},   {"total_banned", 7},
-                 {"packets_blocked", 1234}, {"banned", {"192.0.2.1", "198.51.100.7"}},
+  json result = {{"name", "sshd"},
+                 {"currently_failed", 3},
+                 {"total_failed", 51},
+                 {"files", {"/var/log/auth.log"}},
+                 {"currently_banned", 2},
+                 {"total_banned", 7},
+                 {"packets_blocked", 1234},
+                 {"banned", {"192.0.2.1", "198.51.100.7"}},
                  {"counters", json::object()}};
   EXPECT_EQ(FormatResult({{"cmd", "status"}, {"jail", "sshd"}}, result),
             "Status for the jail: sshd\n"
@@ -46,9 +50,14 @@ TEST(FormatResult, BanSummaryListsOnlyWhatWasNotBanned) {
   json result = {{"jail", "sshd"},
                  {"results",
                   {{{"addr", "192.0.2.1"}, {"outcome", "banned"}},
-                   {{"addr", "203.0.113.5"}, {"outcome", "refused_ignored"}, {"detail", "in ignoreip 203.0.113.0/24"}},
+                   {{"addr", "203.0.113.5"},
+                    {"outcome", "refused_ignored"},
+                    {"detail", "in ignoreip 203.0.113.0/24"}},
                    {{"addr", "bogus"}, {"outcome", "invalid"}}}},
-                 {"banned", 1}, {"already_banned", 0}, {"refused", 1}, {"invalid", 1},
+                 {"banned", 1},
+                 {"already_banned", 0},
+                 {"refused", 1},
+                 {"invalid", 1},
                  {"seconds", 3600}};
   EXPECT_EQ(FormatResult(request, result),
             "203.0.113.5: refused: in ignoreip (--force bans it anyway) (in ignoreip "
@@ -63,10 +72,11 @@ TEST(FormatResult, BanSummaryListsOnlyWhatWasNotBanned) {
 
 TEST(FormatResult, UnbanAndUnbanAll) {
   json request = {{"cmd", "unban"}};
-  json result = {{"results",
-                  {{{"addr", "192.0.2.1"}, {"outcome", "unbanned"}, {"jails", {"sshd", "recidive"}}},
-                   {{"addr", "198.51.100.9"}, {"outcome", "not_banned"}, {"jails", json::array()}}}},
-                 {"unbanned", 1}};
+  json result = {
+      {"results",
+       {{{"addr", "192.0.2.1"}, {"outcome", "unbanned"}, {"jails", {"sshd", "recidive"}}},
+        {{"addr", "198.51.100.9"}, {"outcome", "not_banned"}, {"jails", json::array()}}}},
+      {"unbanned", 1}};
   EXPECT_EQ(FormatResult(request, result),
             "192.0.2.1: unbanned from sshd, recidive\n198.51.100.9: not banned\n");
   EXPECT_EQ(ResultExitCode(request, result), 0);
@@ -92,8 +102,9 @@ TEST(FormatResult, GetSetAndTheRest) {
   EXPECT_EQ(FormatResult({{"cmd", "get"}, {"key", "maxretry"}}, {{"value", 5}}), "5\n");
   EXPECT_EQ(FormatResult({{"cmd", "get"}, {"key", "bantime"}}, {{"value", nullptr}}),
             "permanent\n");
-  EXPECT_EQ(FormatResult({{"cmd", "get"}, {"key", "banned"}}, {{"value", {"192.0.2.1", "192.0.2.2"}}}),
-            "192.0.2.1\n192.0.2.2\n");
+  EXPECT_EQ(
+      FormatResult({{"cmd", "get"}, {"key", "banned"}}, {{"value", {"192.0.2.1", "192.0.2.2"}}}),
+      "192.0.2.1\n192.0.2.2\n");
   EXPECT_EQ(FormatResult({{"cmd", "set"}}, {{"jail", "sshd"}, {"key", "maxretry"}, {"value", 3}}),
             "sshd: maxretry = 3\n");
   EXPECT_EQ(FormatResult({{"cmd", "set"}},
@@ -107,14 +118,18 @@ TEST(FormatResult, GetSetAndTheRest) {
 TEST(FormatResult, SurvivesUnexpectedShapes) {
   for (const char* cmd : {"status", "ban", "unban", "banned", "get", "set", "version", "reload"}) {
     EXPECT_FALSE(FormatResult({{"cmd", cmd}}, json(42)).empty());
-    EXPECT_FALSE(FormatResult({{"cmd", cmd}, {"jail", "x"}}, {{"results", 1}, {"bans", "x"}}).empty());
+    EXPECT_FALSE(
+        FormatResult({{"cmd", cmd}, {"jail", "x"}}, {{"results", 1}, {"bans", "x"}}).empty());
   }
 }
 
 TEST(FormatError, MessageDetailsAndExitCode) {
-  json r = {{"ok", false}, {"code", "invalid_argument"}, {"error", "reload failed with 2 errors"},
+  json r = {{"ok", false},
+            {"code", "invalid_argument"},
+            {"error", "reload failed with 2 errors"},
             {"details", {"a.toml:1: x", "b.toml:2: y"}}};
-  EXPECT_EQ(FormatError(r), "portcullis: reload failed with 2 errors\n  a.toml:1: x\n  b.toml:2: y\n");
+  EXPECT_EQ(FormatError(r),
+            "portcullis: reload failed with 2 errors\n  a.toml:1: x\n  b.toml:2: y\n");
   EXPECT_EQ(ErrorExitCode(r), 1);
   EXPECT_EQ(ErrorExitCode({{"code", "permission_denied"}}), 3);
 }

@@ -17,15 +17,18 @@ constexpr Usage kUsages[] = {
     {"ping", "ping"},
     {"version", "version"},
     {"status", "status [JAIL]"},
-    {"ban", "ban JAIL ADDR... [--for DURATION] [--force]\n"
-            "       portcullis ban JAIL --file FILE|- [--for DURATION] [--force]"},
-    {"unban", "unban [JAIL] ADDR...\n       portcullis unban --jail JAIL ADDR...\n"
-              "       portcullis unban --all"},
+    {"ban",
+     "ban JAIL ADDR... [--for DURATION] [--force]\n"
+     "       portcullis ban JAIL --file FILE|- [--for DURATION] [--force]"},
+    {"unban",
+     "unban [JAIL] ADDR...\n       portcullis unban --jail JAIL ADDR...\n"
+     "       portcullis unban --all"},
     {"banned", "banned [ADDR]"},
     {"reload", "reload [JAIL]"},
     {"get", "get JAIL maxretry|findtime|bantime|ignoreip|banned|logpath"},
-    {"set", "set JAIL maxretry|findtime|bantime|addignoreip|delignoreip VALUE\n"
-            "       portcullis set JAIL banip ADDR... | set JAIL unbanip ADDR..."},
+    {"set",
+     "set JAIL maxretry|findtime|bantime|addignoreip|delignoreip VALUE\n"
+     "       portcullis set JAIL banip ADDR... | set JAIL unbanip ADDR..."},
     {"flushlogs", "flushlogs"},
     {"stop", "stop"},
 };
@@ -253,8 +256,8 @@ Result<ClientInvocation> ParseClientCommand(std::string_view name,
     } else if (key == "unbanip") {
       s = allow({});
       if (s.ok()) s = unban_request(jail, rest);
-    } else if (key == "maxretry" || key == "findtime" || key == "bantime" ||
-               key == "addignoreip" || key == "delignoreip") {
+    } else if (key == "maxretry" || key == "findtime" || key == "bantime" || key == "addignoreip" ||
+               key == "delignoreip") {
       s = allow({});
       if (s.ok()) s = count(3, 3);
       if (s.ok()) inv.request = {{"cmd", "set"}, {"jail", jail}, {"key", key}, {"value", pos[2]}};

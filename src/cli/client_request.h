@@ -7,12 +7,11 @@
 //   status JAIL, unban --all, unban ADDR..., banned, reload, ping, flushlogs, stop: as is.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "portcullis/status.h"
 

@@ -56,7 +56,8 @@ TEST(ParseClientCommand, UnbanForms) {
   EXPECT_EQ(Request("unban", {"--all"}), json({{"cmd", "unban"}, {"all", true}}));
   EXPECT_EQ(UsageError("unban", {"--all", "192.0.2.1"}), "'unban --all' takes no other arguments");
   EXPECT_EQ(UsageError("unban", {}), "'unban' needs at least one address, or --all");
-  EXPECT_EQ(UsageError("unban", {"sshd"}), "'unban sshd': give the addresses to unban from that jail");
+  EXPECT_EQ(UsageError("unban", {"sshd"}),
+            "'unban sshd': give the addresses to unban from that jail");
 }
 
 TEST(ParseClientCommand, Fail2banSpellings) {
@@ -67,8 +68,9 @@ TEST(ParseClientCommand, Fail2banSpellings) {
   EXPECT_EQ(Request("get", {"sshd", "banned"}),
             json({{"cmd", "get"}, {"jail", "sshd"}, {"key", "banned"}}));
   EXPECT_EQ(Request("get", {"sshd", "banip"})["key"], "banned");
-  EXPECT_EQ(Request("set", {"sshd", "addignoreip", "192.0.2.0/24"}),
-            json({{"cmd", "set"}, {"jail", "sshd"}, {"key", "addignoreip"}, {"value", "192.0.2.0/24"}}));
+  EXPECT_EQ(
+      Request("set", {"sshd", "addignoreip", "192.0.2.0/24"}),
+      json({{"cmd", "set"}, {"jail", "sshd"}, {"key", "addignoreip"}, {"value", "192.0.2.0/24"}}));
   EXPECT_EQ(Request("set", {"sshd", "bantime", "-1"})["value"], "-1");
   EXPECT_EQ(Request("set", {"sshd", "maxretry", "3"})["value"], "3");
 }

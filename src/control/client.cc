@@ -69,10 +69,9 @@ Status ConnectError(const std::string& socket_path, int err, const std::string& 
 Result<std::string> CallDaemon(const std::string& socket_path, std::string_view request,
                                int timeout_ms) {
   if (request.size() > protocol::kMaxRequestBytes) {
-    return Status::InvalidArgument("request is " + std::to_string(request.size()) +
-                                   " bytes; the daemon accepts at most " +
-                                   std::to_string(protocol::kMaxRequestBytes) +
-                                   " (split the address list)");
+    return Status::InvalidArgument(
+        "request is " + std::to_string(request.size()) + " bytes; the daemon accepts at most " +
+        std::to_string(protocol::kMaxRequestBytes) + " (split the address list)");
   }
   sockaddr_un addr{};
   PORTCULLIS_RETURN_IF_ERROR(MakeUnixAddress(socket_path, &addr));

@@ -28,12 +28,12 @@ inline constexpr int64_t kPermanentBan = -1;
 // What `status JAIL` shows (fail2ban's fields plus ours).
 struct JailStatus {
   std::string name;
-  int64_t currently_failed = 0;  // hosts with failures inside findtime now
-  int64_t total_failed = 0;      // failures matched since start
+  int64_t currently_failed = 0;    // hosts with failures inside findtime now
+  int64_t total_failed = 0;        // failures matched since start
   std::vector<std::string> files;  // log files watched (or "journal: MATCH" entries)
   int64_t currently_banned = 0;
-  int64_t total_banned = 0;      // bans since start
-  uint64_t packets_blocked = 0;  // from the firewall's counters; 0 if unknown
+  int64_t total_banned = 0;         // bans since start
+  uint64_t packets_blocked = 0;     // from the firewall's counters; 0 if unknown
   std::vector<std::string> banned;  // addresses/CIDRs banned now, canonical text
   // Named counters reported as they are (later: lines_read, lines_matched, ignored_ignoreip,
   // too_old, ...). They appear in the JSON under "counters" and in the human output.
@@ -51,7 +51,7 @@ enum class BanOutcome {
 };
 
 struct BanResult {
-  std::string addr;    // as given by the client
+  std::string addr;  // as given by the client
   BanOutcome outcome = BanOutcome::kInvalid;
   std::string detail;  // optional human context ("in ignoreip 192.0.2.0/24", parse error)
 };
@@ -72,10 +72,10 @@ struct UnbanResult {
 // One active ban.
 struct BanEntry {
   std::string jail;
-  std::string addr;           // canonical address or CIDR text
-  int64_t seconds_left = 0;   // kPermanentBan if it never expires
-  int64_t banned_at = 0;      // wall-clock Unix seconds of the ban
-  int64_t ban_count = 1;      // how many times this address was banned in this jail (recidive)
+  std::string addr;          // canonical address or CIDR text
+  int64_t seconds_left = 0;  // kPermanentBan if it never expires
+  int64_t banned_at = 0;     // wall-clock Unix seconds of the ban
+  int64_t ban_count = 1;     // how many times this address was banned in this jail (recidive)
 };
 
 // Keys `get` can read from the daemon. ("banned" and "logpath" are answered from JailStatus.)

@@ -4,11 +4,10 @@
 #include <charconv>
 #include <initializer_list>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "control/duration.h"
 #include "portcullis/protocol.h"
@@ -197,7 +196,8 @@ class Args {
     const json& v = req_.at(key);
     std::string text;
     if (v.is_number_integer()) {
-      if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(kMaxDurationSeconds)) {
+      if (v.is_number_unsigned() &&
+          v.get<uint64_t>() > static_cast<uint64_t>(kMaxDurationSeconds)) {
         text = "99999999999";  // over the limit: let ParseDuration word the error
       } else {
         text = std::to_string(v.get<int64_t>());
@@ -606,10 +606,9 @@ std::string Dispatcher::Handle(std::string_view line, const PeerCredentials& pee
   if ((spec->access == Access::kRoot && !is_root) ||
       (spec->access == Access::kReader && !is_root && !peer.in_group)) {
     std::string who = spec->access == Access::kRoot ? "root" : "root or the socket's group";
-    return ErrorLine(proto::kErrPermissionDenied,
-                     "'" + name + "' needs " + who + " (you are uid " + std::to_string(peer.uid) +
-                         ")",
-                     {}, id);
+    return ErrorLine(
+        proto::kErrPermissionDenied,
+        "'" + name + "' needs " + who + " (you are uid " + std::to_string(peer.uid) + ")", {}, id);
   }
 
   Call call(daemon_, req);

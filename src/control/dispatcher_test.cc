@@ -2,10 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "fakes/fake_daemon.h"
 #include "portcullis/protocol.h"
@@ -192,8 +191,11 @@ TEST_F(DispatcherTest, BanPassesEverythingAndCountsOutcomes) {
   EXPECT_EQ(res["results"][2]["outcome"], "refused_ignored");
   EXPECT_EQ(res["results"][3]["outcome"], "invalid");
 
-  r = Req({{"cmd", "ban"}, {"jail", "sshd"}, {"addrs", {"192.0.2.1", "203.0.113.5"}},
-           {"force", true}, {"for", 60}});
+  r = Req({{"cmd", "ban"},
+           {"jail", "sshd"},
+           {"addrs", {"192.0.2.1", "203.0.113.5"}},
+           {"force", true},
+           {"for", 60}});
   EXPECT_EQ(fake_.calls.back(), "Ban sshd 192.0.2.1,203.0.113.5 for=60 force=1");
   EXPECT_EQ(r["result"]["already_banned"], 1);
   EXPECT_EQ(r["result"]["banned"], 1);
@@ -216,7 +218,10 @@ TEST_F(DispatcherTest, BanArgumentTypesCheckedBeforeTheDaemon) {
       {{"cmd", "ban"}, {"jail", "sshd"}, {"addrs", {"192.0.2.1"}}, {"for", "1x"}},
       {{"cmd", "ban"}, {"jail", "sshd"}, {"addrs", {"192.0.2.1"}}, {"for", 0}},
       {{"cmd", "ban"}, {"jail", "sshd"}, {"addrs", {"192.0.2.1"}}, {"for", true}},
-      {{"cmd", "ban"}, {"jail", "sshd"}, {"addrs", {"192.0.2.1"}}, {"for", 18446744073709551615ull}},
+      {{"cmd", "ban"},
+       {"jail", "sshd"},
+       {"addrs", {"192.0.2.1"}},
+       {"for", 18446744073709551615ull}},
       {{"cmd", "ban"}, {"jail", "sshd"}, {"addrs", {"192.0.2.1"}}, {"force", "yes"}},
   };
   for (const json& req : bad) {

@@ -35,7 +35,7 @@ struct ControlServer::Client {
   PeerCredentials peer;
   std::string in;
   std::string out;
-  size_t out_pos = 0;  // bytes of `out` already sent
+  size_t out_pos = 0;    // bytes of `out` already sent
   bool eof = false;      // the client sent EOF; no more reading
   bool closing = false;  // nothing more to answer; close once `out` is sent
   uint32_t interest = 0;

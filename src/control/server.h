@@ -43,7 +43,7 @@ struct ServerLimits {
 struct ServerStats {
   uint64_t accepted = 0;
   uint64_t requests = 0;
-  uint64_t refused_too_many = 0;  // connections closed at accept: max_clients reached
+  uint64_t refused_too_many = 0;   // connections closed at accept: max_clients reached
   uint64_t dropped_too_large = 0;  // request line over max_request_bytes
   uint64_t dropped_slow = 0;       // unsent output over max_output_bytes
   size_t peak_input_bytes = 0;     // largest per-client input buffer seen

@@ -1,25 +1,23 @@
 #include "control/server.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "fakes/control_harness.h"
 
@@ -148,7 +146,10 @@ TEST(ControlServerListen, ReplacesAStaleSocket) {
 TEST(ControlServerListen, NeverRemovesANonSocket) {
   ControlTempDir dir;
   std::string path = dir.path("s.sock");
-  { std::FILE* f = std::fopen(path.c_str(), "w"); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fclose(f);
+  }
   ControlHarness h;
   Status s = h.server().Listen(path, 0600, std::nullopt);
   EXPECT_EQ(s.code(), StatusCode::kIoError);
@@ -217,9 +218,8 @@ TEST_F(ControlServerTest, FiftyConcurrentClients) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(good.load(), kClients * kRequests * 2);
-  EXPECT_TRUE(harness_->WaitFor([](const ServerStats& s, size_t clients) {
-    return clients == 0 && s.accepted == 50;
-  }));
+  EXPECT_TRUE(harness_->WaitFor(
+      [](const ServerStats& s, size_t clients) { return clients == 0 && s.accepted == 50; }));
 }
 
 TEST_F(ControlServerTest, GarbageGetsErrorsAndTheConnectionStaysUsable) {
@@ -256,8 +256,9 @@ TEST_F(ControlServerTest, TenMegabyteRequestGetsErrorAndCloseWithoutBuffering) {
   EXPECT_TRUE(ReadsEof(fd));
   writer.join();
   close(fd);
-  ASSERT_TRUE(harness_->WaitFor(
-      [](const ServerStats& s, size_t clients) { return clients == 0 && s.dropped_too_large == 1; }));
+  ASSERT_TRUE(harness_->WaitFor([](const ServerStats& s, size_t clients) {
+    return clients == 0 && s.dropped_too_large == 1;
+  }));
   EXPECT_LE(harness_->stats().peak_input_bytes, protocol::kMaxRequestBytes + 64 * 1024);
 
   // A request of exactly the limit is still read and answered (as a bad request here).
@@ -278,7 +279,8 @@ TEST_F(ControlServerTest, AClientThatNeverReadsDoesNotBlockOthers) {
   int slow = Connect(path_);
   ASSERT_GE(slow, 0);
   fcntl(slow, F_SETFL, O_NONBLOCK);
-  const std::string big_request = R"({"v":1,"cmd":"banned"})" "\n";
+  const std::string big_request = R"({"v":1,"cmd":"banned"})"
+                                  "\n";
   std::string requests;
   for (int i = 0; i < 100; ++i) requests += big_request;
   size_t sent = 0;
@@ -322,7 +324,8 @@ TEST_F(ControlServerTest, ClientWhoseUnsentOutputExceedsTheCapIsDropped) {
   int slow = Connect(path_);
   ASSERT_GE(slow, 0);
   fcntl(slow, F_SETFL, O_NONBLOCK);
-  const std::string big_request = R"({"v":1,"cmd":"banned"})" "\n";
+  const std::string big_request = R"({"v":1,"cmd":"banned"})"
+                                  "\n";
   for (int i = 0; i < 50; ++i) send(slow, big_request.data(), big_request.size(), MSG_NOSIGNAL);
   EXPECT_TRUE(harness_->WaitFor(
       [](const ServerStats& s, size_t clients) { return s.dropped_slow == 1 && clients == 0; }));
@@ -366,7 +369,8 @@ TEST_F(ControlServerTest, PassesPeerCredentials) {
   // The test runs as some uid; root may ban, anyone else is refused by the dispatcher.
   int fd = Connect(path_);
   std::string buf;
-  ASSERT_TRUE(SendAll(fd, R"({"v":1,"cmd":"stop"})" "\n"));
+  ASSERT_TRUE(SendAll(fd, R"({"v":1,"cmd":"stop"})"
+                          "\n"));
   json r = Parse(ReadLine(fd, &buf));
   if (geteuid() == 0) {
     EXPECT_EQ(r["ok"], true) << r.dump();

@@ -34,7 +34,8 @@ class ControlTempDir {
 // Runs a ControlServer (Dispatcher over FakeDaemon) on its own thread, like the daemon's loop.
 class ControlHarness {
  public:
-  explicit ControlHarness(ServerLimits limits = {}) : dispatcher_(&fake_), server_(&dispatcher_, limits) {}
+  explicit ControlHarness(ServerLimits limits = {})
+      : dispatcher_(&fake_), server_(&dispatcher_, limits) {}
   ~ControlHarness() { Stop(); }
 
   FakeDaemon& fake() { return fake_; }  // only before Start()

@@ -14,9 +14,7 @@ std::string Join(std::span<const std::string> items) {
   return out;
 }
 
-bool LooksLikeAddress(const std::string& a) {
-  return a.find_first_of(".:") != std::string::npos;
-}
+bool LooksLikeAddress(const std::string& a) { return a.find_first_of(".:") != std::string::npos; }
 
 }  // namespace
 
