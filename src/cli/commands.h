@@ -12,4 +12,8 @@ inline constexpr int kExitUnavailable = 3;
 
 int RunFilterTest(int argc, char** argv);
 
+// Every command that talks to portcullisd (ping, version, status, ban, unban, banned, reload,
+// get, set, flushlogs, stop); argv[0] is the command name. See docs/control.md.
+int RunClient(int argc, char** argv);
+
 }  // namespace portcullis::cli

@@ -18,12 +18,22 @@ struct Command {
 constexpr Command kCommands[] = {
     {"filter-test", portcullis::cli::RunFilterTest,
      "test a filter against a log file or a line (like fail2ban-regex)"},
+    {"ping", portcullis::cli::RunClient, "check that portcullisd answers"},
+    {"version", portcullis::cli::RunClient, "print the client's and the daemon's version"},
+    {"status", portcullis::cli::RunClient, "show all jails, or one jail's counters and bans"},
+    {"ban", portcullis::cli::RunClient, "ban addresses in a jail (or a list: --file FILE|-)"},
+    {"unban", portcullis::cli::RunClient, "lift bans (in one jail, every jail, or --all)"},
+    {"banned", portcullis::cli::RunClient, "list active bans, or where one address is banned"},
+    {"reload", portcullis::cli::RunClient, "re-read the configuration (all, or one jail)"},
+    {"get", portcullis::cli::RunClient, "read a jail setting (maxretry, bantime, banned, ...)"},
+    {"set", portcullis::cli::RunClient, "change a jail setting until the next reload"},
+    {"flushlogs", portcullis::cli::RunClient, "reopen the daemon's log file"},
+    {"stop", portcullis::cli::RunClient, "stop portcullisd"},
 };
 
 void PrintUsage(FILE* out) {
   std::fprintf(out, "usage: portcullis COMMAND [ARGS...]\n\ncommands:\n");
   for (const Command& c : kCommands) std::fprintf(out, "  %-14s %s\n", c.name, c.help);
-  std::fprintf(out, "  %-14s %s\n", "version", "print the version");
   std::fprintf(out, "\n'portcullis COMMAND --help' describes a command.\n");
 }
 
