@@ -208,7 +208,7 @@ void PutElements(Batch& b, uint16_t type, uint16_t flags, const std::string& set
 
 // ---- libnftnl object helpers --------------------------------------------------------------------
 
-template <typename T, void (*Free)(T*)>
+template <typename T, void (*Free)(const T*)>
 struct Deleter {
   void operator()(T* p) const { Free(p); }
 };
@@ -247,16 +247,6 @@ void PutChain(Batch& b, const ChainDef& def, int priority) {
                                         NFPROTO_INET, NLM_F_CREATE, b.NextSeq());
   nftnl_chain_nlmsg_build_payload(nlh, c.get());
   b.Done(nlh, std::string("create chain ") + def.name);
-}
-
-void PutDelChain(Batch& b, const std::string& name) {
-  ChainPtr c(nftnl_chain_alloc());
-  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, b.table().c_str());
-  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, name.c_str());
-  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(b.Reserve(kMaxObjectMessage), NFT_MSG_DELCHAIN,
-                                        NFPROTO_INET, 0, b.NextSeq());
-  nftnl_chain_nlmsg_build_payload(nlh, c.get());
-  b.Done(nlh, "delete chain " + name);
 }
 
 void PutFlushChain(Batch& b, const std::string& chain) {
@@ -481,32 +471,49 @@ std::vector<RuleGroup> RuleGroups(const JailSpec& spec) {
 
 // ---- Parsing ------------------------------------------------------------------------------------
 
+// libmnl's iteration macros rely on C's implicit void* conversion; these are the C++ spelling.
+template <typename F>
+void ForEachAttr(const nlmsghdr* nlh, size_t offset, F f) {
+  const char* tail = static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh));
+  for (auto* a = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(nlh, offset));
+       mnl_attr_ok(a, static_cast<int>(tail - reinterpret_cast<const char*>(a)));
+       a = mnl_attr_next(a)) {
+    f(a);
+  }
+}
+
+template <typename F>
+void ForEachNested(const nlattr* nest, F f) {
+  const char* tail = static_cast<const char*>(mnl_attr_get_payload(nest)) +
+                     mnl_attr_get_payload_len(nest);
+  for (auto* a = static_cast<const nlattr*>(mnl_attr_get_payload(nest));
+       mnl_attr_ok(a, static_cast<int>(tail - reinterpret_cast<const char*>(a)));
+       a = mnl_attr_next(a)) {
+    f(a);
+  }
+}
+
 std::vector<Element> ParseElements(const nlmsghdr* nlh, std::string* set_name) {
   std::vector<Element> out;
-  const nlattr* attr;
-  mnl_attr_for_each(attr, nlh, sizeof(nfgenmsg)) {
+  ForEachAttr(nlh, sizeof(nfgenmsg), [&](const nlattr* attr) {
     uint16_t type = mnl_attr_get_type(attr);
     if (type == NFTA_SET_ELEM_LIST_SET && set_name != nullptr) {
       *set_name = mnl_attr_get_str(attr);
     }
-    if (type != NFTA_SET_ELEM_LIST_ELEMENTS) continue;
-    const nlattr* elem;
-    mnl_attr_for_each_nested(elem, attr) {
+    if (type != NFTA_SET_ELEM_LIST_ELEMENTS) return;
+    ForEachNested(attr, [&](const nlattr* elem) {
       Element e;
-      const nlattr* a;
-      mnl_attr_for_each_nested(a, elem) {
+      ForEachNested(elem, [&](const nlattr* a) {
         switch (mnl_attr_get_type(a)) {
-          case NFTA_SET_ELEM_KEY: {
-            const nlattr* v;
-            mnl_attr_for_each_nested(v, a) {
+          case NFTA_SET_ELEM_KEY:
+            ForEachNested(a, [&](const nlattr* v) {
               if (mnl_attr_get_type(v) == NFTA_DATA_VALUE) {
                 uint16_t len = std::min<uint16_t>(mnl_attr_get_payload_len(v), 16);
                 std::memcpy(e.key.data(), mnl_attr_get_payload(v), len);
                 e.key_len = static_cast<uint8_t>(len);
               }
-            }
+            });
             break;
-          }
           case NFTA_SET_ELEM_FLAGS:
             e.interval_end = (ntohl(mnl_attr_get_u32(a)) & NFT_SET_ELEM_INTERVAL_END) != 0;
             break;
@@ -520,10 +527,10 @@ std::vector<Element> ParseElements(const nlmsghdr* nlh, std::string* set_name) {
           default:
             break;
         }
-      }
+      });
       out.push_back(e);
-    }
-  }
+    });
+  });
   return out;
 }
 
@@ -579,8 +586,6 @@ int RunCallback(const nlmsghdr* nlh, void* data) {
   auto* fn = static_cast<std::function<int(const nlmsghdr*)>*>(data);
   return (*fn)(nlh);
 }
-
-std::string ErrnoText(int err) { return std::strerror(err); }
 
 }  // namespace
 
@@ -842,7 +847,8 @@ struct NftFirewall::Impl {
                 data, len,
                 [](const nftnl_udata* attr, void* out) {
                   if (nftnl_udata_type(attr) == kUdataRuleComment) {
-                    *static_cast<std::string*>(out) = nftnl_udata_get(attr);
+                    *static_cast<std::string*>(out) =
+                        static_cast<const char*>(nftnl_udata_get(attr));
                   }
                   return 0;
                 },
@@ -1366,12 +1372,11 @@ Status NftFirewall::HandleEvents() {
       const auto* nfg = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
       if (nfg->nfgen_family != NFPROTO_INET) continue;
       // The first attribute of every one of these messages is the table name.
-      const nlattr* attr;
-      mnl_attr_for_each(attr, nlh, sizeof(nfgenmsg)) {
+      ForEachAttr(nlh, sizeof(nfgenmsg), [&](const nlattr* attr) {
         if (mnl_attr_get_type(attr) == 1 && m.options.table == mnl_attr_get_str(attr)) {
           suspicious = true;
         }
-      }
+      });
     }
   }
   if (lost) return Resync();
