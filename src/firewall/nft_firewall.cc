@@ -1312,8 +1312,7 @@ Result<std::vector<BanEntry>> NftFirewall::List(std::string_view jail) {
       }
     }
   }
-  std::sort(out.begin(), out.end(),
-            [](const BanEntry& a, const BanEntry& b) { return a.target < b.target; });
+  std::sort(out.begin(), out.end(), BanOrder);
   return out;
 }
 

@@ -452,9 +452,14 @@ std::vector<BanEntry> BanLedger::Entries(std::string_view jail_name, int64_t now
   for (const auto& [cidr, expiry] : jail->nets) {
     if (!Expired(expiry, now_ms)) out.push_back(entry(cidr, expiry));
   }
-  std::sort(out.begin(), out.end(),
-            [](const BanEntry& a, const BanEntry& b) { return a.target < b.target; });
+  std::sort(out.begin(), out.end(), BanOrder);
   return out;
+}
+
+bool BanOrder(const BanEntry& a, const BanEntry& b) {
+  if (a.target.family() != b.target.family()) return a.target.family() == IpFamily::kV4;
+  if (a.target.network() != b.target.network()) return a.target.network() < b.target.network();
+  return a.target.prefix_len() < b.target.prefix_len();
 }
 
 size_t BanLedger::size() const {

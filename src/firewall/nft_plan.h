@@ -160,6 +160,9 @@ class BanLedger {
 // Absolute expiry for a timeout given at `now_ms`; nullopt timeout is kNeverMs. Saturates.
 int64_t ExpiryFor(std::optional<std::chrono::milliseconds> timeout, int64_t now_ms);
 
+// Display order for bans: IPv4 before IPv6, then by address, then by prefix length.
+bool BanOrder(const BanEntry& a, const BanEntry& b);
+
 // ---- Message-size math -------------------------------------------------------------------------
 
 // NFTA_SET_ELEM_LIST_ELEMENTS carries a 16-bit length, so elements are spread over several
