@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "portcullis/firewall.h"  // PortRange, Protocol
 #include "portcullis/net.h"
 
 namespace portcullis {
@@ -59,15 +60,6 @@ struct DatabaseSettings {
   bool operator==(const DatabaseSettings&) const = default;
 };
 
-// An inclusive port range; a single port has first == last. 1 <= first <= last <= 65535.
-struct PortRange {
-  uint16_t first = 0;
-  uint16_t last = 0;
-
-  bool operator==(const PortRange&) const = default;
-};
-
-enum class Protocol { kTcp, kUdp };
 
 enum class BlockType { kReject, kDrop };
 

@@ -70,7 +70,7 @@ struct UnbanResult {
 };
 
 // One active ban.
-struct BanEntry {
+struct ActiveBan {
   std::string jail;
   std::string addr;          // canonical address or CIDR text
   int64_t seconds_left = 0;  // kPermanentBan if it never expires
@@ -116,7 +116,7 @@ class DaemonFacade {
 
   // Active bans; with `addr`, the bans covering that address (a banned CIDR that contains it
   // counts). InvalidArgument if `addr` is not an address.
-  virtual Result<std::vector<BanEntry>> Banned(const std::optional<std::string>& addr) = 0;
+  virtual Result<std::vector<ActiveBan>> Banned(const std::optional<std::string>& addr) = 0;
 
   // Re-reads the configuration (of one jail, or everything). Returns the errors; empty means
   // the new configuration is active. On errors the old configuration keeps running.

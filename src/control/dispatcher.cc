@@ -413,10 +413,10 @@ class Call {
     args_.Only({"addr"});
     std::optional<std::string> addr = args_.Address("addr", false);
     if (!args_.ok()) return BadRequest(args_.error());
-    Result<std::vector<BanEntry>> r = d_->Banned(addr);
+    Result<std::vector<ActiveBan>> r = d_->Banned(addr);
     if (!r.ok()) return FromStatus(r.status());
     json bans = json::array();
-    for (const BanEntry& b : *r) {
+    for (const ActiveBan& b : *r) {
       bans.push_back({{"jail", b.jail},
                       {"addr", b.addr},
                       {"seconds_left", SecondsOrNull(b.seconds_left)},

@@ -169,7 +169,7 @@ class ControlServerTest : public ::testing::Test {
     harness_ = std::make_unique<ControlHarness>(limits);
     path_ = dir_.path("portcullis.sock");
     for (int i = 0; i < 2000; ++i) {  // `banned` answers with ~180 KB
-      BanEntry b;
+      ActiveBan b;
       b.jail = "sshd";
       b.addr = "198.51.100." + std::to_string(i % 256) + "/" + std::to_string(i);
       harness_->fake().bans.push_back(b);

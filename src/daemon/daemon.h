@@ -16,7 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "ban/ban_ledger.h"
+#include "ban/ban_registry.h"
 #include "ban/ban_policy.h"
 #include "config/settings.h"
 #include "control/daemon_facade.h"
@@ -119,7 +119,7 @@ class Daemon final : public DaemonFacade, private LineSink {
   std::vector<std::string> jail_order_;
   std::unordered_map<PatternId, std::vector<std::string>> pattern_jails_;
   AddressSet self_;
-  BanLedger ledger_;
+  BanRegistry ledger_;
   BanHistory history_;
   std::vector<PendingBan> pending_;
   int64_t retry_at_ms_ = 0;  // monotonic: retry a failed firewall transaction

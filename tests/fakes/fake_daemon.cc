@@ -52,7 +52,7 @@ Result<JailStatus> FakeDaemon::GetJailStatus(const std::string& jail) {
   if (it == jails.end()) return Status::NotFound("no jail '" + jail + "'");
   JailStatus s = it->second.status;
   s.banned.clear();
-  for (const BanEntry& b : bans) {
+  for (const ActiveBan& b : bans) {
     if (b.jail == jail) s.banned.push_back(b.addr);
   }
   s.currently_banned = static_cast<int64_t>(s.banned.size());
@@ -75,7 +75,7 @@ Result<std::vector<BanResult>> FakeDaemon::Ban(const std::string& jail,
     r.addr = a;
     const auto& ignore = it->second.ignoreip;
     bool exists = std::any_of(bans.begin(), bans.end(),
-                              [&](const BanEntry& b) { return b.jail == jail && b.addr == a; });
+                              [&](const ActiveBan& b) { return b.jail == jail && b.addr == a; });
     if (!LooksLikeAddress(a)) {
       r.outcome = BanOutcome::kInvalid;
       r.detail = "not an IP address";
@@ -88,7 +88,7 @@ Result<std::vector<BanResult>> FakeDaemon::Ban(const std::string& jail,
       r.outcome = BanOutcome::kAlreadyBanned;
     } else {
       r.outcome = BanOutcome::kBanned;
-      BanEntry e;
+      ActiveBan e;
       e.jail = jail;
       e.addr = a;
       e.seconds_left = seconds.value_or(it->second.bantime);
@@ -139,13 +139,13 @@ Result<int64_t> FakeDaemon::UnbanAll() {
   return n;
 }
 
-Result<std::vector<BanEntry>> FakeDaemon::Banned(const std::optional<std::string>& addr) {
+Result<std::vector<ActiveBan>> FakeDaemon::Banned(const std::optional<std::string>& addr) {
   calls.push_back("Banned " + addr.value_or("*"));
   Status failure;
   if (TakeFailure(&failure)) return failure;
   if (addr && !LooksLikeAddress(*addr)) return Status::InvalidArgument("not an IP address");
-  std::vector<BanEntry> out;
-  for (const BanEntry& b : bans) {
+  std::vector<ActiveBan> out;
+  for (const ActiveBan& b : bans) {
     if (!addr || b.addr == *addr) out.push_back(b);
   }
   return out;

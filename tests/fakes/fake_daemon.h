@@ -36,7 +36,7 @@ class FakeDaemon : public DaemonFacade {
   Result<std::vector<UnbanResult>> Unban(const std::optional<std::string>& jail,
                                          std::span<const std::string> addrs) override;
   Result<int64_t> UnbanAll() override;
-  Result<std::vector<BanEntry>> Banned(const std::optional<std::string>& addr) override;
+  Result<std::vector<ActiveBan>> Banned(const std::optional<std::string>& addr) override;
   std::vector<std::string> Reload(const std::optional<std::string>& jail) override;
   Result<GetValue> Get(const std::string& jail, GetKey key) override;
   Status Set(const std::string& jail, const Setting& setting) override;
@@ -46,7 +46,7 @@ class FakeDaemon : public DaemonFacade {
   std::vector<std::string> calls;
   std::map<std::string, Jail> jails;  // name -> model
   std::vector<std::string> jail_order;
-  std::vector<BanEntry> bans;
+  std::vector<ActiveBan> bans;
   std::vector<std::string> reload_errors;  // returned by the next Reload
   std::optional<Status> fail_next;
   bool stop_requested = false;

@@ -1,8 +1,8 @@
-#include "ban/ban_ledger.h"
+#include "ban/ban_registry.h"
 
 namespace portcullis {
 
-bool BanLedger::Put(BanRecord record) {
+bool BanRegistry::Put(BanRecord record) {
   Key key{record.jail, record.target};
   auto it = bans_.find(key);
   bool fresh = it == bans_.end();
@@ -12,7 +12,7 @@ bool BanLedger::Put(BanRecord record) {
   return fresh;
 }
 
-std::optional<BanRecord> BanLedger::Remove(const std::string& jail, const Cidr& target) {
+std::optional<BanRecord> BanRegistry::Remove(const std::string& jail, const Cidr& target) {
   auto it = bans_.find(Key{jail, target});
   if (it == bans_.end()) return std::nullopt;
   if (!it->second.permanent) by_end_.erase({it->second.end, it->first});
@@ -21,12 +21,12 @@ std::optional<BanRecord> BanLedger::Remove(const std::string& jail, const Cidr& 
   return out;
 }
 
-const BanRecord* BanLedger::Find(const std::string& jail, const Cidr& target) const {
+const BanRecord* BanRegistry::Find(const std::string& jail, const Cidr& target) const {
   auto it = bans_.find(Key{jail, target});
   return it == bans_.end() ? nullptr : &it->second;
 }
 
-std::vector<const BanRecord*> BanLedger::List(const std::string& jail) const {
+std::vector<const BanRecord*> BanRegistry::List(const std::string& jail) const {
   std::vector<const BanRecord*> out;
   if (jail.empty()) {
     for (const auto& [key, rec] : bans_) out.push_back(&rec);
@@ -38,7 +38,7 @@ std::vector<const BanRecord*> BanLedger::List(const std::string& jail) const {
   return out;
 }
 
-std::vector<const BanRecord*> BanLedger::Covering(const IpAddress& addr) const {
+std::vector<const BanRecord*> BanRegistry::Covering(const IpAddress& addr) const {
   std::vector<const BanRecord*> out;
   for (const auto& [key, rec] : bans_) {
     if (rec.target.Contains(addr)) out.push_back(&rec);
@@ -46,13 +46,13 @@ std::vector<const BanRecord*> BanLedger::Covering(const IpAddress& addr) const {
   return out;
 }
 
-size_t BanLedger::CountForJail(const std::string& jail) const {
+size_t BanRegistry::CountForJail(const std::string& jail) const {
   size_t n = 0;
   for (const auto& [key, rec] : bans_) n += key.first == jail;
   return n;
 }
 
-std::vector<BanRecord> BanLedger::Expire(int64_t now) {
+std::vector<BanRecord> BanRegistry::Expire(int64_t now) {
   std::vector<BanRecord> out;
   while (!by_end_.empty() && by_end_.begin()->first <= now) {
     Key key = by_end_.begin()->second;
@@ -65,12 +65,12 @@ std::vector<BanRecord> BanLedger::Expire(int64_t now) {
   return out;
 }
 
-std::optional<int64_t> BanLedger::NextExpiry() const {
+std::optional<int64_t> BanRegistry::NextExpiry() const {
   if (by_end_.empty()) return std::nullopt;
   return by_end_.begin()->first;
 }
 
-void BanLedger::Clear() {
+void BanRegistry::Clear() {
   bans_.clear();
   by_end_.clear();
 }

@@ -30,7 +30,7 @@ struct BanRecord {
   int64_t RemainingAt(int64_t now) const { return permanent ? -1 : (end > now ? end - now : 0); }
 };
 
-class BanLedger {
+class BanRegistry {
  public:
   // Inserts or replaces the ban of `record.target` in `record.jail`. Returns true if it was new.
   bool Put(BanRecord record);

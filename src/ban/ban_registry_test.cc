@@ -1,4 +1,4 @@
-#include "ban/ban_ledger.h"
+#include "ban/ban_registry.h"
 
 #include <gtest/gtest.h>
 
@@ -16,8 +16,8 @@ BanRecord Rec(const char* jail, const char* target, int64_t start, int64_t end) 
   return r;
 }
 
-TEST(BanLedger, ExpiresInEndOrderAndOnlyWhenDue) {
-  BanLedger ledger;
+TEST(BanRegistry, ExpiresInEndOrderAndOnlyWhenDue) {
+  BanRegistry ledger;
   EXPECT_TRUE(ledger.Put(Rec("sshd", "192.0.2.1", 0, 100)));
   EXPECT_TRUE(ledger.Put(Rec("sshd", "192.0.2.2", 0, 50)));
   EXPECT_TRUE(ledger.Put(Rec("nginx", "192.0.2.1", 0, 200)));
@@ -31,16 +31,16 @@ TEST(BanLedger, ExpiresInEndOrderAndOnlyWhenDue) {
   EXPECT_EQ(ledger.NextExpiry(), 200);
 }
 
-TEST(BanLedger, ReplacingABanMovesItsExpiry) {
-  BanLedger ledger;
+TEST(BanRegistry, ReplacingABanMovesItsExpiry) {
+  BanRegistry ledger;
   ledger.Put(Rec("sshd", "192.0.2.1", 0, 100));
   EXPECT_FALSE(ledger.Put(Rec("sshd", "192.0.2.1", 50, 500)));
   EXPECT_TRUE(ledger.Expire(100).empty());
   EXPECT_EQ(ledger.NextExpiry(), 500);
 }
 
-TEST(BanLedger, PermanentBansNeverExpire) {
-  BanLedger ledger;
+TEST(BanRegistry, PermanentBansNeverExpire) {
+  BanRegistry ledger;
   BanRecord r = Rec("sshd", "2001:db8::/64", 0, 0);
   r.permanent = true;
   ledger.Put(r);
@@ -49,8 +49,8 @@ TEST(BanLedger, PermanentBansNeverExpire) {
   EXPECT_EQ(ledger.Find("sshd", C("2001:db8::/64"))->RemainingAt(5), -1);
 }
 
-TEST(BanLedger, ListsPerJailAndFindsCoveringBans) {
-  BanLedger ledger;
+TEST(BanRegistry, ListsPerJailAndFindsCoveringBans) {
+  BanRegistry ledger;
   ledger.Put(Rec("sshd", "192.0.2.0/24", 0, 100));
   ledger.Put(Rec("sshd", "198.51.100.7", 0, 100));
   ledger.Put(Rec("recidive", "192.0.2.9", 0, 100));
