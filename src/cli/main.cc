@@ -3,6 +3,7 @@
 #include <cstring>
 #include <exception>
 #include <string_view>
+#include <vector>
 
 #include "cli/commands.h"
 #include "portcullis/version.h"
@@ -37,7 +38,36 @@ void PrintUsage(FILE* out) {
   std::fprintf(out, "\n'portcullis COMMAND --help' describes a command.\n");
 }
 
+// Global options may come before the command, as with fail2ban-client (`-s SOCKET status`):
+// they are moved after it, where every command parses them.
+std::vector<char*> HoistGlobalOptions(int argc, char** argv) {
+  std::vector<char*> front, globals;
+  int i = 1;
+  for (; i < argc; ++i) {
+    std::string_view a = argv[i];
+    bool takes_value = a == "--socket" || a == "-s" || a == "--config-dir" || a == "-c";
+    if (takes_value && i + 1 < argc) {
+      globals.push_back(a == "-s" ? const_cast<char*>("--socket")
+                                  : a == "-c" ? const_cast<char*>("--config-dir") : argv[i]);
+      globals.push_back(argv[++i]);
+    } else if (a == "--json") {
+      globals.push_back(argv[i]);
+    } else {
+      break;
+    }
+  }
+  std::vector<char*> out = {argv[0]};
+  if (i < argc) out.push_back(argv[i++]);
+  out.insert(out.end(), globals.begin(), globals.end());
+  for (; i < argc; ++i) out.push_back(argv[i]);
+  out.push_back(nullptr);
+  return out;
+}
+
 int Main(int argc, char** argv) {
+  std::vector<char*> args = HoistGlobalOptions(argc, argv);
+  argc = static_cast<int>(args.size()) - 1;
+  argv = args.data();
   if (argc < 2) {
     PrintUsage(stderr);
     return portcullis::cli::kExitUsage;
