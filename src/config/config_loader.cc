@@ -918,7 +918,11 @@ void Loader::ApplySection(const std::string& file, const toml::key& section_key,
     Origin origin = OriginOf(file, key->source());
     const KeySpec<T>* spec = FindKey(specs, key_name);
     if (spec == nullptr) {
-      Error(origin, section_name, key_name, UnknownMessage("key", key_name, names));
+      std::string message = UnknownMessage("key", key_name, names);
+      if (FindKey(kJailKeys, key_name) != nullptr) {
+        message += " (" + key_name + " is a jail key: set it under [defaults] in jail.local.toml)";
+      }
+      Error(origin, section_name, key_name, message);
       continue;
     }
     ErrorSink sink(&errors_, origin, section_name, key_name);
@@ -1011,7 +1015,17 @@ void Loader::CollectJailFile(const std::string& name) {
         continue;
       }
       if (spec == nullptr) {
-        Error(key_origin, table_name, key_name, UnknownMessage("key", key_name, names));
+        std::string message = UnknownMessage("key", key_name, names);
+        for (const auto& [section, known] :
+             {std::pair{"daemon", FindKey(kDaemonKeys, key_name) != nullptr},
+              std::pair{"firewall", FindKey(kFirewallKeys, key_name) != nullptr},
+              std::pair{"database", FindKey(kDatabaseKeys, key_name) != nullptr}}) {
+          if (known) {
+            message += " (" + key_name + " is a daemon setting: set it under [" +
+                       std::string(section) + "] in portcullis.local.toml)";
+          }
+        }
+        Error(key_origin, table_name, key_name, message);
         continue;
       }
       // Check each value once, where it is written, whatever jails later inherit it.

@@ -390,6 +390,12 @@ TEST_F(ConfigLoaderTest, UnknownKeysSuggestTheNearestKey) {
             "jail.local.toml:2:1: [sshd] bantmie: unknown key; did you mean \"bantime\"?");
   EXPECT_EQ(SshdError("banaction = \"nftables\""),
             "jail.local.toml:2:1: [sshd] banaction: unknown key");
+  EXPECT_EQ(SshdError("log_level = \"debug\""),
+            "jail.local.toml:2:1: [sshd] log_level: unknown key (log_level is a daemon setting: "
+            "set it under [daemon] in portcullis.local.toml)");
+  EXPECT_EQ(SshdError("dbpurgeage = \"1d\""),
+            "jail.local.toml:2:1: [sshd] dbpurgeage: unknown key (dbpurgeage is a daemon setting: "
+            "set it under [database] in portcullis.local.toml)");
   // fail2ban's dotted names are nested tables in TOML.
   EXPECT_EQ(SshdError("bantime.increment = true"),
             "jail.local.toml:2:9: [sshd] bantime.increment: unknown key; did you mean "
@@ -432,6 +438,17 @@ TEST_F(ConfigLoaderTest, DaemonFileErrors) {
           "portcullis.toml:13:1: [database] dbpurgeage: expected a duration > 0 (600, \"10m\", "
           "\"1h30m\", \"1w\"), got \"forever\"",
       }));
+}
+
+TEST_F(ConfigLoaderTest, JailKeysInTheDaemonFileSayWhereTheyBelong) {
+  dir_.Write("portcullis.local.toml", "[daemon]\nbantime = \"1h\"\nmaxretry = 3\n");
+  EXPECT_EQ(Errors(),
+            (std::vector<std::string>{
+                "portcullis.local.toml:2:1: [daemon] bantime: unknown key (bantime is a jail key: "
+                "set it under [defaults] in jail.local.toml)",
+                "portcullis.local.toml:3:1: [daemon] maxretry: unknown key (maxretry is a jail "
+                "key: set it under [defaults] in jail.local.toml)",
+            }));
 }
 
 TEST_F(ConfigLoaderTest, TomlSyntaxErrorsCarryTheirPosition) {
