@@ -218,6 +218,8 @@ enum class DurationKind {
   kZeroAllowed,        // >= 0, 0 meaning "none" (bantime_maxtime, bantime_rndtime)
 };
 
+constexpr int64_t kMaxDurationSeconds = int64_t{100} * 365 * 86400;
+
 bool ReadDuration(const toml::node& node, ErrorSink& sink, DurationKind kind, Duration* out) {
   std::optional<Duration> value;
   if (const auto* i = node.as_integer()) {
@@ -239,6 +241,13 @@ bool ReadDuration(const toml::node& node, ErrorSink& sink, DurationKind kind, Du
     expected += " (600, \"10m\", \"1h30m\", \"1w\"";
     if (kind == DurationKind::kPositiveOrForever) expected += ", \"permanent\"";
     sink.Error(expected + "), got " + Got(node));
+    return false;
+  }
+  // Consumers add durations to clock readings; a bound keeps that far from int64 overflow.
+  if (!value->permanent && value->seconds > kMaxDurationSeconds) {
+    std::string message = "expected a duration of at most 100y";
+    if (kind == DurationKind::kPositiveOrForever) message += " (or \"permanent\")";
+    sink.Error(message + ", got " + Got(node));
     return false;
   }
   *out = *value;
@@ -449,9 +458,14 @@ const FirewallKey kFirewallKeys[] = {
        std::vector<std::string> hooks;
        bool ok = ReadStringList(
            n, s,
-           [&s](const toml::node& item, const std::string& value) {
+           [&s, &n](const toml::node& item, const std::string& value) {
              if (value == "input" || value == "forward") return true;
-             s.ErrorAt(item, "expected \"input\" or \"forward\", got " + Got(item));
+             std::string message = "expected \"input\" or \"forward\", got " + Got(item);
+             if (&item == &n) {
+               s.Error(message);
+             } else {
+               s.ErrorAt(item, message);
+             }
              return false;
            },
            &hooks);

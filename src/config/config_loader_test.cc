@@ -248,6 +248,7 @@ TEST_F(ConfigLoaderTest, Durations) {
   EXPECT_TRUE(Sshd("bantime = -1").bantime_permanent);  // fail2ban's spelling
   EXPECT_EQ(Sshd("bantime_maxtime = 0").bantime_maxtime, 0);
   EXPECT_EQ(Sshd("bantime_rndtime = \"30s\"").bantime_rndtime, 30);
+  EXPECT_EQ(Sshd("bantime = \"100y\"").bantime, int64_t{100} * 365 * 86400);
 }
 
 TEST_F(ConfigLoaderTest, DurationErrors) {
@@ -263,6 +264,12 @@ TEST_F(ConfigLoaderTest, DurationErrors) {
   EXPECT_EQ(SshdError("bantime = \"ten minutes\""),
             "jail.local.toml:2:1: [sshd] bantime: expected a duration > 0 (600, \"10m\", "
             "\"1h30m\", \"1w\", \"permanent\"), got \"ten minutes\"");
+  EXPECT_EQ(SshdError("bantime = \"101y\""),
+            "jail.local.toml:2:1: [sshd] bantime: expected a duration of at most 100y (or "
+            "\"permanent\"), got \"101y\"");
+  EXPECT_EQ(SshdError("findtime = 9223372036854775807"),
+            "jail.local.toml:2:1: [sshd] findtime: expected a duration of at most 100y, got "
+            "9223372036854775807");
   EXPECT_EQ(SshdError("bantime_rndtime = 1.5"),
             "jail.local.toml:2:1: [sshd] bantime_rndtime: expected a duration >= 0 (600, \"10m\", "
             "\"1h30m\", \"1w\"), got 1.5");
@@ -438,6 +445,16 @@ TEST_F(ConfigLoaderTest, DaemonFileErrors) {
           "portcullis.toml:13:1: [database] dbpurgeage: expected a duration > 0 (600, \"10m\", "
           "\"1h30m\", \"1w\"), got \"forever\"",
       }));
+}
+
+TEST_F(ConfigLoaderTest, ASingleHookIsReportedAtTheKey) {
+  dir_.Write("portcullis.toml", "[firewall]\nhook = \"output\"\n");
+  EXPECT_EQ(Errors(), (std::vector<std::string>{"portcullis.toml:2:1: [firewall] hook: expected "
+                                                "\"input\" or \"forward\", got \"output\""}));
+  dir_.Write("portcullis.toml", "[firewall]\nhook = \"forward\"\n");
+  Config config = Load();
+  EXPECT_FALSE(config.firewall.hook_input);
+  EXPECT_TRUE(config.firewall.hook_forward);
 }
 
 TEST_F(ConfigLoaderTest, JailKeysInTheDaemonFileSayWhereTheyBelong) {
