@@ -91,11 +91,9 @@ class ErrorSink {
   void ErrorAt(const toml::node& node, std::string message) {
     Add(OriginOf(key_origin_.file, node.source()), std::move(message));
   }
-  bool failed() const { return failed_; }
 
  private:
   void Add(const Origin& at, std::string message) {
-    failed_ = true;
     if (errors_ == nullptr) return;
     errors_->push_back(ConfigError{at.file, at.line, at.column, table_, key_, std::move(message)});
   }
@@ -104,7 +102,6 @@ class ErrorSink {
   Origin key_origin_;
   std::string table_;
   std::string key_;
-  bool failed_ = false;
 };
 
 // ---- Describing and reading values ----------------------------------------------------------
@@ -844,21 +841,28 @@ class Loader {
   std::vector<std::pair<std::string, Layer>> jails_;  // in order of first appearance
 };
 
-std::vector<std::string> JailFileNames(const std::string& dir) {
+// jail.toml, jail.local.toml, then jails.d/ as described in config_loader.h. A jails.d/ that
+// exists but cannot be listed sets `*error` (missing is fine).
+std::vector<std::string> JailFileNames(const std::string& dir, std::string* error) {
   std::vector<std::string> names = {"jail.toml", "jail.local.toml"};
   std::vector<std::string> drop_ins;
   std::vector<std::string> local_drop_ins;
   std::error_code ec;
-  for (const fs::directory_entry& entry : fs::directory_iterator(fs::path(dir) / "jails.d", ec)) {
-    std::string file = entry.path().filename().string();
+  // The error_code forms throughout: our code does not throw, and neither may the library here.
+  fs::directory_iterator it(fs::path(dir) / "jails.d", ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::string file = it->path().filename().string();
     if (file.empty() || file.front() == '.' || file.size() <= 5 ||
         file.compare(file.size() - 5, 5, ".toml") != 0) {
       continue;
     }
     std::error_code type_ec;
-    if (!entry.is_regular_file(type_ec)) continue;
+    if (!it->is_regular_file(type_ec)) continue;
     bool local = file.size() > 11 && file.compare(file.size() - 11, 11, ".local.toml") == 0;
     (local ? local_drop_ins : drop_ins).push_back("jails.d/" + file);
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory && error != nullptr) {
+    *error = ec.message();
   }
   std::sort(drop_ins.begin(), drop_ins.end());
   std::sort(local_drop_ins.begin(), local_drop_ins.end());
@@ -870,7 +874,14 @@ std::vector<std::string> JailFileNames(const std::string& dir) {
 const toml::table* Loader::ReadFile(const std::string& name) {
   fs::path path = fs::path(dir_) / name;
   std::error_code ec;
-  if (!fs::exists(path, ec)) return nullptr;
+  bool exists = fs::exists(path, ec);
+  if (ec) {
+    // Not "missing": a directory on the way is unreadable. Skipping would silently drop the file.
+    files_read_.push_back(name);
+    Error(Origin{name, 0, 0}, "", "", "cannot read: " + ec.message());
+    return nullptr;
+  }
+  if (!exists) return nullptr;
   files_read_.push_back(name);
   FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
@@ -1109,7 +1120,13 @@ Config Loader::Load() {
   if (config_.origins.count("database.dbfile") == 0) {
     config_.database.file = config_.daemon.state_dir + "/portcullis.sqlite3";
   }
-  for (const std::string& name : JailFileNames(dir_)) CollectJailFile(name);
+  std::string list_error;
+  std::vector<std::string> jail_files = JailFileNames(dir_, &list_error);
+  if (!list_error.empty()) {
+    files_read_.emplace_back("jails.d");
+    Error(Origin{"jails.d", 0, 0}, "", "", "cannot list: " + list_error);
+  }
+  for (const std::string& name : jail_files) CollectJailFile(name);
   for (const auto& [name, layer] : jails_) config_.jails.push_back(ResolveJail(name, layer));
   return std::move(config_);
 }
@@ -1166,7 +1183,7 @@ Result<Config> LoadConfig(const std::string& config_dir) {
 
 std::vector<std::string> ConfigFiles(const std::string& config_dir) {
   std::vector<std::string> names = {"portcullis.toml", "portcullis.local.toml"};
-  std::vector<std::string> jail_files = JailFileNames(config_dir);
+  std::vector<std::string> jail_files = JailFileNames(config_dir, nullptr);
   names.insert(names.end(), jail_files.begin(), jail_files.end());
   std::vector<std::string> existing;
   for (const std::string& name : names) {

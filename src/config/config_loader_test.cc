@@ -568,6 +568,12 @@ TEST_F(ConfigLoaderTest, UnreadableFileIsAnError) {
             (std::vector<std::string>{"jail.local.toml: cannot read: Permission denied"}));
 }
 
+TEST_F(ConfigLoaderTest, UnlistableDropInDirectoryIsAnError) {
+  dir_.Write("jail.toml", "[sshd]\n");
+  dir_.Write("jails.d", "a file where the directory should be\n");
+  EXPECT_EQ(Errors(), (std::vector<std::string>{"jails.d: cannot list: Not a directory"}));
+}
+
 // The files we ship load without error, alone and with the example jail.local.toml in place.
 TEST(ShippedConfig, LoadsWithoutErrors) {
   const std::string shipped = std::string(PORTCULLIS_SOURCE_DIR) + "/packaging/config";

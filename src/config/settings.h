@@ -119,7 +119,9 @@ struct Config {
 
   // Where each value came from, for config-dump: "daemon.socket", "firewall.table",
   // "database.dbpurgeage", "jail.<name>.<key>" -> "jail.local.toml:12" (a jail value inherited from
-  // [defaults] reads "jail.toml:8 [defaults]"). Keys absent here have their built-in default.
+  // [defaults] reads "jail.toml:8 [defaults]"; an unset filter reads "the jail's name", an unset
+  // jail ignore_logged_in "[daemon] ignore_logged_in"). Keys absent here have their built-in
+  // default. For display only: the wording may change.
   std::map<std::string, std::string> origins;
 
   const JailConfig* FindJail(std::string_view name) const;
