@@ -619,6 +619,19 @@ bool ApplyIgnoreIp(const toml::node& n, ErrorSink& s, const ApplyContext&, JailC
   return true;
 }
 
+// journalctl's match syntax: FIELD=value with FIELD of upper-case letters, digits and '_' (not
+// starting with a digit), or "+" between groups.
+bool IsJournalMatch(std::string_view text) {
+  if (text == "+") return true;
+  size_t eq = text.find('=');
+  if (eq == 0 || eq == std::string_view::npos) return false;
+  std::string_view field = text.substr(0, eq);
+  if (field.front() >= '0' && field.front() <= '9') return false;
+  return std::all_of(field.begin(), field.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
 // "mode" comes before "filter": a mode given in brackets ("sshd[mode=aggressive]") wins over the
 // mode key, whichever file each came from.
 const JailKey kJailKeys[] = {
@@ -660,6 +673,30 @@ const JailKey kJailKeys[] = {
          return false;
        };
        return ReadStringList(n, s, each, &j->logpath);
+     }},
+    {"backend",
+     [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
+       size_t i = 0;
+       if (!ReadChoice(n, s, {"auto", "file", "journal"}, &i)) return false;
+       j->backend = static_cast<LogBackend>(i);
+       return true;
+     }},
+    {"journalmatch",
+     [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
+       auto each = [&s, &n](const toml::node& item, const std::string& value) {
+         if (IsJournalMatch(value)) return true;
+         std::string message =
+             "expected FIELD=value (FIELD in upper case, e.g. \"_COMM=sshd\") "
+             "or \"+\", got " +
+             Got(item);
+         if (&item == &n) {
+           s.Error(message);
+         } else {
+           s.ErrorAt(item, message);
+         }
+         return false;
+       };
+       return ReadStringList(n, s, each, &j->journalmatch);
      }},
     {"maxretry",
      [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
@@ -1093,10 +1130,19 @@ JailConfig Loader::ResolveJail(const std::string& name, const Layer& jail) {
   config_.origins.try_emplace(prefix + "ignore_logged_in", "[daemon] ignore_logged_in");
   if (!all_valid) return out;  // the bad value is reported; checks below would only add noise
 
-  if (out.enabled && out.logpath.empty()) {
+  if (out.enabled) {
     const Entry* enabled = find("enabled");
-    Error(enabled != nullptr ? enabled->origin : jail.first_seen, name, "logpath",
-          "the jail is enabled but has no logpath");
+    const Origin& at = enabled != nullptr ? enabled->origin : jail.first_seen;
+    bool journal_only = out.backend == LogBackend::kJournal;
+    bool file_only = out.backend == LogBackend::kFile;
+    if (file_only && out.logpath.empty()) {
+      Error(at, name, "logpath", "the jail is enabled with backend \"file\" but has no logpath");
+    } else if (journal_only && out.journalmatch.empty()) {
+      Error(at, name, "journalmatch",
+            "the jail is enabled with backend \"journal\" but has no journalmatch");
+    } else if (!file_only && !journal_only && out.logpath.empty() && out.journalmatch.empty()) {
+      Error(at, name, "logpath", "the jail is enabled but has no logpath (or journalmatch)");
+    }
   }
   if (out.all_protocols && !out.all_ports) {
     const Entry* protocol = find("protocol");

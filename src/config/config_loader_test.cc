@@ -488,16 +488,51 @@ TEST_F(ConfigLoaderTest, JailFileStructureErrors) {
                 "jail.toml:1:1: maxretry: jail settings belong in [defaults] or in a jail's table",
                 "jail.toml:2:2: [bad name]: not a valid jail name (letters, digits, '_', '-', "
                 "'.'; at most 64)",
-                "jail.toml:4:1: [sshd] logpath: the jail is enabled but has no logpath",
+                "jail.toml:4:1: [sshd] logpath: the jail is enabled but has no logpath (or "
+                "journalmatch)",
             }));
 }
 
 TEST_F(ConfigLoaderTest, EnablingWithoutLogpathIsReportedWhereTheJailIsEnabled) {
   dir_.Write("jail.toml", "[nginx-http-auth]\nport = \"http,https\"\n");
   dir_.Write("jails.d/web.local.toml", "\n[nginx-http-auth]\nenabled = true\n");
-  EXPECT_EQ(Errors(),
-            (std::vector<std::string>{"jails.d/web.local.toml:3:1: [nginx-http-auth] "
-                                      "logpath: the jail is enabled but has no logpath"}));
+  EXPECT_EQ(Errors(), (std::vector<std::string>{"jails.d/web.local.toml:3:1: [nginx-http-auth] "
+                                                "logpath: the jail is enabled but has no logpath "
+                                                "(or journalmatch)"}));
+}
+
+TEST_F(ConfigLoaderTest, JournalBackend) {
+  dir_.Write("jail.toml",
+             "[sshd]\nenabled = true\nbackend = \"journal\"\n"
+             "journalmatch = [\"_SYSTEMD_UNIT=ssh.service\", \"+\", \"_COMM=sshd\"]\n"
+             "[auto]\nenabled = true\njournalmatch = \"_COMM=dovecot\"\n");
+  Config config = Load();
+  const JailConfig* sshd = config.FindJail("sshd");
+  ASSERT_NE(sshd, nullptr);
+  EXPECT_EQ(sshd->backend, LogBackend::kJournal);
+  EXPECT_EQ(sshd->journalmatch,
+            (std::vector<std::string>{"_SYSTEMD_UNIT=ssh.service", "+", "_COMM=sshd"}));
+  EXPECT_EQ(config.FindJail("auto")->backend, LogBackend::kAuto);
+}
+
+TEST_F(ConfigLoaderTest, JournalBackendErrors) {
+  dir_.Write("jail.toml",
+             "[a]\nenabled = true\nbackend = \"journal\"\nlogpath = \"/var/log/a.log\"\n"
+             "[b]\nenabled = true\nbackend = \"file\"\njournalmatch = \"_COMM=b\"\n"
+             "[c]\njournalmatch = [\"_COMM=c\", \"comm=c\"]\n"
+             "[d]\nbackend = \"systemd\"\n");
+  EXPECT_EQ(
+      Errors(),
+      (std::vector<std::string>{
+          "jail.toml:2:1: [a] journalmatch: the jail is enabled with backend \"journal\" but "
+          "has no journalmatch",
+          "jail.toml:6:1: [b] logpath: the jail is enabled with backend \"file\" but has no "
+          "logpath",
+          "jail.toml:10:28: [c] journalmatch: expected FIELD=value (FIELD in upper case, e.g. "
+          "\"_COMM=sshd\") or \"+\", got \"comm=c\"",
+          "jail.toml:12:1: [d] backend: expected \"auto\", \"file\" or \"journal\", got "
+          "\"systemd\"",
+      }));
 }
 
 TEST_F(ConfigLoaderTest, MaxtimeShorterThanBantime) {
@@ -586,6 +621,8 @@ TEST(ShippedConfig, LoadsWithoutErrors) {
   EXPECT_TRUE(sshd->enabled);
   EXPECT_EQ(sshd->logpath, (std::vector<std::string>{"/var/log/auth.log"}));
   EXPECT_EQ(sshd->ports, (std::vector<PortRange>{{22, 22}}));
+  EXPECT_EQ(sshd->backend, LogBackend::kAuto);
+  EXPECT_EQ(sshd->journalmatch, (std::vector<std::string>{"_COMM=sshd"}));
   for (const char* name :
        {"recidive", "nginx-http-auth", "nginx-limit-req", "nginx-botsearch", "apache-auth",
         "apache-badbots", "apache-noscript", "postfix", "postfix-sasl", "dovecot", "courier-auth",

@@ -71,12 +71,19 @@ enum class Protocol { kTcp, kUdp };
 
 enum class BlockType { kReject, kDrop };
 
+// Where a jail reads its lines. kAuto: the files of logpath that exist, and the journal (with
+// journalmatch) when none does; the daemon decides at start.
+enum class LogBackend { kAuto, kFile, kJournal };
+
 struct JailConfig {
   std::string name;
   bool enabled = false;
   std::string filter;  // filters.d/<filter>.toml; defaults to the jail's name
   std::string mode;    // filter mode ("aggressive", ...); empty = the filter's default mode
   std::vector<std::string> logpath;  // absolute paths, possibly with glob characters
+  LogBackend backend = LogBackend::kAuto;
+  // systemd journal matches, "FIELD=value" (as journalctl takes them) or "+" (OR between groups).
+  std::vector<std::string> journalmatch;
 
   int maxretry = 5;
   int64_t findtime = 600;  // seconds, > 0
