@@ -700,7 +700,8 @@ const JailKey kJailKeys[] = {
      }},
     {"maxretry",
      [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
-       return ReadIntAs(n, s, 1, std::numeric_limits<int>::max(), &j->maxretry);
+       // The failure window's own limits (jail/failure_window.h): refuse what it would clamp.
+       return ReadIntAs(n, s, 1, 10000, &j->maxretry);
      }},
     {"findtime",
      [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
@@ -798,7 +799,7 @@ const JailKey kJailKeys[] = {
      }},
     {"max_tracked",
      [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
-       return ReadIntAs(n, s, 1, std::numeric_limits<int>::max(), &j->max_tracked);
+       return ReadIntAs(n, s, 10, std::numeric_limits<int>::max(), &j->max_tracked);
      }},
 };
 

@@ -368,9 +368,9 @@ TEST_F(ConfigLoaderTest, IgnoreIpErrors) {
 
 TEST_F(ConfigLoaderTest, ValueErrorsNameFileLineColumnAndKey) {
   EXPECT_EQ(SshdError("maxretry = \"five\""),
-            "jail.local.toml:2:1: [sshd] maxretry: expected an integer >= 1, got \"five\"");
+            "jail.local.toml:2:1: [sshd] maxretry: expected an integer in 1..10000, got \"five\"");
   EXPECT_EQ(SshdError("maxretry = 0"),
-            "jail.local.toml:2:1: [sshd] maxretry: expected an integer >= 1, got 0");
+            "jail.local.toml:2:1: [sshd] maxretry: expected an integer in 1..10000, got 0");
   EXPECT_EQ(SshdError("enabled = \"yes\""),
             "jail.local.toml:2:1: [sshd] enabled: expected true or false, got \"yes\"");
   EXPECT_EQ(SshdError("blocktype = \"tarpit\""),
@@ -387,7 +387,7 @@ TEST_F(ConfigLoaderTest, ValueErrorsNameFileLineColumnAndKey) {
             "jail.local.toml:2:30: [sshd] bantime_multipliers: expected an integer in 1..1000000, "
             "got 0");
   EXPECT_EQ(SshdError("  max_tracked = {}"),
-            "jail.local.toml:2:3: [sshd] max_tracked: expected an integer >= 1, got a table");
+            "jail.local.toml:2:3: [sshd] max_tracked: expected an integer >= 10, got a table");
 }
 
 TEST_F(ConfigLoaderTest, UnknownKeysSuggestTheNearestKey) {
@@ -585,7 +585,7 @@ TEST_F(ConfigLoaderTest, EveryErrorIsReportedAtOnceInFileOrder) {
 TEST_F(ConfigLoaderTest, ABadDefaultIsReportedOnceNotPerJail) {
   dir_.Write("jail.toml", "[defaults]\nmaxretry = -1\n[a]\n[b]\n[c]\n");
   EXPECT_EQ(Errors(), (std::vector<std::string>{"jail.toml:2:1: [defaults] maxretry: expected an "
-                                                "integer >= 1, got -1"}));
+                                                "integer in 1..10000, got -1"}));
 }
 
 TEST_F(ConfigLoaderTest, UnreadableFileIsAnError) {

@@ -85,14 +85,14 @@ struct JailConfig {
   // systemd journal matches, "FIELD=value" (as journalctl takes them) or "+" (OR between groups).
   std::vector<std::string> journalmatch;
 
-  int maxretry = 5;
+  int maxretry = 5;        // 1..10000, the failure window's range
   int64_t findtime = 600;  // seconds, > 0
   int64_t bantime = 600;   // seconds, > 0; ignored when bantime_permanent
   bool bantime_permanent = false;
   bool bantime_increment = false;
   double bantime_factor = 1.0;
   std::vector<int64_t> bantime_multipliers;  // empty = doubling; else the last entry repeats
-  int64_t bantime_maxtime = 0;               // seconds; 0 = no cap
+  int64_t bantime_maxtime = 0;               // seconds; 0 = unset (ban/ban_policy.h: 10 years)
   int64_t bantime_rndtime = 0;               // seconds of random extra ban time; 0 = none
   bool bantime_overalljails = false;
 
@@ -113,7 +113,7 @@ struct JailConfig {
 
   std::string datepattern;   // empty = automatic detection (see filter/date_detector.h)
   std::string logtimezone;   // empty = local time; "UTC", "+0200", ...
-  int max_tracked = 100000;  // most addresses with pending failures kept per jail
+  int max_tracked = 100000;  // most addresses with pending failures kept per jail; >= 10
 
   bool operator==(const JailConfig&) const = default;
 };
