@@ -11,6 +11,7 @@ namespace {
 int RunCheck(std::vector<std::string> args) {
   args.insert(args.begin(), "config-check");
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   return RunConfigCheck(static_cast<int>(args.size()), argv.data());
