@@ -30,6 +30,8 @@ constexpr Command kCommands[] = {
     {"set", portcullis::cli::RunClient, "change a jail setting until the next reload"},
     {"flushlogs", portcullis::cli::RunClient, "reopen the daemon's log file"},
     {"stop", portcullis::cli::RunClient, "stop portcullisd"},
+    {"config-check", portcullis::cli::RunConfigCheck,
+     "check the configuration files (every error at once); --dump prints the result"},
 };
 
 void PrintUsage(FILE* out) {

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
@@ -92,11 +91,9 @@ class ErrorSink {
   void ErrorAt(const toml::node& node, std::string message) {
     Add(OriginOf(key_origin_.file, node.source()), std::move(message));
   }
-  bool failed() const { return failed_; }
 
  private:
   void Add(const Origin& at, std::string message) {
-    failed_ = true;
     if (errors_ == nullptr) return;
     errors_->push_back(ConfigError{at.file, at.line, at.column, table_, key_, std::move(message)});
   }
@@ -105,7 +102,6 @@ class ErrorSink {
   Origin key_origin_;
   std::string table_;
   std::string key_;
-  bool failed_ = false;
 };
 
 // ---- Describing and reading values ----------------------------------------------------------
@@ -219,6 +215,8 @@ enum class DurationKind {
   kZeroAllowed,        // >= 0, 0 meaning "none" (bantime_maxtime, bantime_rndtime)
 };
 
+constexpr int64_t kMaxDurationSeconds = int64_t{100} * 365 * 86400;
+
 bool ReadDuration(const toml::node& node, ErrorSink& sink, DurationKind kind, Duration* out) {
   std::optional<Duration> value;
   if (const auto* i = node.as_integer()) {
@@ -240,6 +238,13 @@ bool ReadDuration(const toml::node& node, ErrorSink& sink, DurationKind kind, Du
     expected += " (600, \"10m\", \"1h30m\", \"1w\"";
     if (kind == DurationKind::kPositiveOrForever) expected += ", \"permanent\"";
     sink.Error(expected + "), got " + Got(node));
+    return false;
+  }
+  // Consumers add durations to clock readings; a bound keeps that far from int64 overflow.
+  if (!value->permanent && value->seconds > kMaxDurationSeconds) {
+    std::string message = "expected a duration of at most 100y";
+    if (kind == DurationKind::kPositiveOrForever) message += " (or \"permanent\")";
+    sink.Error(message + ", got " + Got(node));
     return false;
   }
   *out = *value;
@@ -450,9 +455,14 @@ const FirewallKey kFirewallKeys[] = {
        std::vector<std::string> hooks;
        bool ok = ReadStringList(
            n, s,
-           [&s](const toml::node& item, const std::string& value) {
+           [&s, &n](const toml::node& item, const std::string& value) {
              if (value == "input" || value == "forward") return true;
-             s.ErrorAt(item, "expected \"input\" or \"forward\", got " + Got(item));
+             std::string message = "expected \"input\" or \"forward\", got " + Got(item);
+             if (&item == &n) {
+               s.Error(message);
+             } else {
+               s.ErrorAt(item, message);
+             }
              return false;
            },
            &hooks);
@@ -609,6 +619,19 @@ bool ApplyIgnoreIp(const toml::node& n, ErrorSink& s, const ApplyContext&, JailC
   return true;
 }
 
+// journalctl's match syntax: FIELD=value with FIELD of upper-case letters, digits and '_' (not
+// starting with a digit), or "+" between groups.
+bool IsJournalMatch(std::string_view text) {
+  if (text == "+") return true;
+  size_t eq = text.find('=');
+  if (eq == 0 || eq == std::string_view::npos) return false;
+  std::string_view field = text.substr(0, eq);
+  if (field.front() >= '0' && field.front() <= '9') return false;
+  return std::all_of(field.begin(), field.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
 // "mode" comes before "filter": a mode given in brackets ("sshd[mode=aggressive]") wins over the
 // mode key, whichever file each came from.
 const JailKey kJailKeys[] = {
@@ -651,9 +674,34 @@ const JailKey kJailKeys[] = {
        };
        return ReadStringList(n, s, each, &j->logpath);
      }},
+    {"backend",
+     [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
+       size_t i = 0;
+       if (!ReadChoice(n, s, {"auto", "file", "journal"}, &i)) return false;
+       j->backend = static_cast<LogBackend>(i);
+       return true;
+     }},
+    {"journalmatch",
+     [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
+       auto each = [&s, &n](const toml::node& item, const std::string& value) {
+         if (IsJournalMatch(value)) return true;
+         std::string message =
+             "expected FIELD=value (FIELD in upper case, e.g. \"_COMM=sshd\") "
+             "or \"+\", got " +
+             Got(item);
+         if (&item == &n) {
+           s.Error(message);
+         } else {
+           s.ErrorAt(item, message);
+         }
+         return false;
+       };
+       return ReadStringList(n, s, each, &j->journalmatch);
+     }},
     {"maxretry",
      [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
-       return ReadIntAs(n, s, 1, std::numeric_limits<int>::max(), &j->maxretry);
+       // The failure window's own limits (jail/failure_window.h): refuse what it would clamp.
+       return ReadIntAs(n, s, 1, 10000, &j->maxretry);
      }},
     {"findtime",
      [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
@@ -751,7 +799,7 @@ const JailKey kJailKeys[] = {
      }},
     {"max_tracked",
      [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
-       return ReadIntAs(n, s, 1, std::numeric_limits<int>::max(), &j->max_tracked);
+       return ReadIntAs(n, s, 10, std::numeric_limits<int>::max(), &j->max_tracked);
      }},
 };
 
@@ -831,21 +879,28 @@ class Loader {
   std::vector<std::pair<std::string, Layer>> jails_;  // in order of first appearance
 };
 
-std::vector<std::string> JailFileNames(const std::string& dir) {
+// jail.toml, jail.local.toml, then jails.d/ as described in config_loader.h. A jails.d/ that
+// exists but cannot be listed sets `*error` (missing is fine).
+std::vector<std::string> JailFileNames(const std::string& dir, std::string* error) {
   std::vector<std::string> names = {"jail.toml", "jail.local.toml"};
   std::vector<std::string> drop_ins;
   std::vector<std::string> local_drop_ins;
   std::error_code ec;
-  for (const fs::directory_entry& entry : fs::directory_iterator(fs::path(dir) / "jails.d", ec)) {
-    std::string file = entry.path().filename().string();
+  // The error_code forms throughout: our code does not throw, and neither may the library here.
+  fs::directory_iterator it(fs::path(dir) / "jails.d", ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::string file = it->path().filename().string();
     if (file.empty() || file.front() == '.' || file.size() <= 5 ||
         file.compare(file.size() - 5, 5, ".toml") != 0) {
       continue;
     }
     std::error_code type_ec;
-    if (!entry.is_regular_file(type_ec)) continue;
+    if (!it->is_regular_file(type_ec)) continue;
     bool local = file.size() > 11 && file.compare(file.size() - 11, 11, ".local.toml") == 0;
     (local ? local_drop_ins : drop_ins).push_back("jails.d/" + file);
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory && error != nullptr) {
+    *error = ec.message();
   }
   std::sort(drop_ins.begin(), drop_ins.end());
   std::sort(local_drop_ins.begin(), local_drop_ins.end());
@@ -857,7 +912,14 @@ std::vector<std::string> JailFileNames(const std::string& dir) {
 const toml::table* Loader::ReadFile(const std::string& name) {
   fs::path path = fs::path(dir_) / name;
   std::error_code ec;
-  if (!fs::exists(path, ec)) return nullptr;
+  bool exists = fs::exists(path, ec);
+  if (ec) {
+    // Not "missing": a directory on the way is unreadable. Skipping would silently drop the file.
+    files_read_.push_back(name);
+    Error(Origin{name, 0, 0}, "", "", "cannot read: " + ec.message());
+    return nullptr;
+  }
+  if (!exists) return nullptr;
   files_read_.push_back(name);
   FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
@@ -918,7 +980,11 @@ void Loader::ApplySection(const std::string& file, const toml::key& section_key,
     Origin origin = OriginOf(file, key->source());
     const KeySpec<T>* spec = FindKey(specs, key_name);
     if (spec == nullptr) {
-      Error(origin, section_name, key_name, UnknownMessage("key", key_name, names));
+      std::string message = UnknownMessage("key", key_name, names);
+      if (FindKey(kJailKeys, key_name) != nullptr) {
+        message += " (" + key_name + " is a jail key: set it under [defaults] in jail.local.toml)";
+      }
+      Error(origin, section_name, key_name, message);
       continue;
     }
     ErrorSink sink(&errors_, origin, section_name, key_name);
@@ -1011,7 +1077,17 @@ void Loader::CollectJailFile(const std::string& name) {
         continue;
       }
       if (spec == nullptr) {
-        Error(key_origin, table_name, key_name, UnknownMessage("key", key_name, names));
+        std::string message = UnknownMessage("key", key_name, names);
+        for (const auto& [section, known] :
+             {std::pair{"daemon", FindKey(kDaemonKeys, key_name) != nullptr},
+              std::pair{"firewall", FindKey(kFirewallKeys, key_name) != nullptr},
+              std::pair{"database", FindKey(kDatabaseKeys, key_name) != nullptr}}) {
+          if (known) {
+            message += " (" + key_name + " is a daemon setting: set it under [" +
+                       std::string(section) + "] in portcullis.local.toml)";
+          }
+        }
+        Error(key_origin, table_name, key_name, message);
         continue;
       }
       // Check each value once, where it is written, whatever jails later inherit it.
@@ -1055,10 +1131,19 @@ JailConfig Loader::ResolveJail(const std::string& name, const Layer& jail) {
   config_.origins.try_emplace(prefix + "ignore_logged_in", "[daemon] ignore_logged_in");
   if (!all_valid) return out;  // the bad value is reported; checks below would only add noise
 
-  if (out.enabled && out.logpath.empty()) {
+  if (out.enabled) {
     const Entry* enabled = find("enabled");
-    Error(enabled != nullptr ? enabled->origin : jail.first_seen, name, "logpath",
-          "the jail is enabled but has no logpath");
+    const Origin& at = enabled != nullptr ? enabled->origin : jail.first_seen;
+    bool journal_only = out.backend == LogBackend::kJournal;
+    bool file_only = out.backend == LogBackend::kFile;
+    if (file_only && out.logpath.empty()) {
+      Error(at, name, "logpath", "the jail is enabled with backend \"file\" but has no logpath");
+    } else if (journal_only && out.journalmatch.empty()) {
+      Error(at, name, "journalmatch",
+            "the jail is enabled with backend \"journal\" but has no journalmatch");
+    } else if (!file_only && !journal_only && out.logpath.empty() && out.journalmatch.empty()) {
+      Error(at, name, "logpath", "the jail is enabled but has no logpath (or journalmatch)");
+    }
   }
   if (out.all_protocols && !out.all_ports) {
     const Entry* protocol = find("protocol");
@@ -1082,7 +1167,13 @@ Config Loader::Load() {
   if (config_.origins.count("database.dbfile") == 0) {
     config_.database.file = config_.daemon.state_dir + "/portcullis.sqlite3";
   }
-  for (const std::string& name : JailFileNames(dir_)) CollectJailFile(name);
+  std::string list_error;
+  std::vector<std::string> jail_files = JailFileNames(dir_, &list_error);
+  if (!list_error.empty()) {
+    files_read_.emplace_back("jails.d");
+    Error(Origin{"jails.d", 0, 0}, "", "", "cannot list: " + list_error);
+  }
+  for (const std::string& name : jail_files) CollectJailFile(name);
   for (const auto& [name, layer] : jails_) config_.jails.push_back(ResolveJail(name, layer));
   return std::move(config_);
 }
@@ -1139,7 +1230,7 @@ Result<Config> LoadConfig(const std::string& config_dir) {
 
 std::vector<std::string> ConfigFiles(const std::string& config_dir) {
   std::vector<std::string> names = {"portcullis.toml", "portcullis.local.toml"};
-  std::vector<std::string> jail_files = JailFileNames(config_dir);
+  std::vector<std::string> jail_files = JailFileNames(config_dir, nullptr);
   names.insert(names.end(), jail_files.begin(), jail_files.end());
   std::vector<std::string> existing;
   for (const std::string& name : names) {

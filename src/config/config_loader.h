@@ -21,6 +21,9 @@
 
 namespace portcullis {
 
+// Where portcullisd and `portcullis config-check` look unless given --config-dir.
+inline constexpr char kDefaultConfigDir[] = "/etc/portcullis";
+
 struct ConfigError {
   std::string file;   // relative to the config directory: "jail.local.toml", "jails.d/web.toml"
   int line = 0;       // 1-based; 0 when the problem is not at one place (file unreadable)

@@ -248,6 +248,7 @@ TEST_F(ConfigLoaderTest, Durations) {
   EXPECT_TRUE(Sshd("bantime = -1").bantime_permanent);  // fail2ban's spelling
   EXPECT_EQ(Sshd("bantime_maxtime = 0").bantime_maxtime, 0);
   EXPECT_EQ(Sshd("bantime_rndtime = \"30s\"").bantime_rndtime, 30);
+  EXPECT_EQ(Sshd("bantime = \"100y\"").bantime, int64_t{100} * 365 * 86400);
 }
 
 TEST_F(ConfigLoaderTest, DurationErrors) {
@@ -263,6 +264,12 @@ TEST_F(ConfigLoaderTest, DurationErrors) {
   EXPECT_EQ(SshdError("bantime = \"ten minutes\""),
             "jail.local.toml:2:1: [sshd] bantime: expected a duration > 0 (600, \"10m\", "
             "\"1h30m\", \"1w\", \"permanent\"), got \"ten minutes\"");
+  EXPECT_EQ(SshdError("bantime = \"101y\""),
+            "jail.local.toml:2:1: [sshd] bantime: expected a duration of at most 100y (or "
+            "\"permanent\"), got \"101y\"");
+  EXPECT_EQ(SshdError("findtime = 9223372036854775807"),
+            "jail.local.toml:2:1: [sshd] findtime: expected a duration of at most 100y, got "
+            "9223372036854775807");
   EXPECT_EQ(SshdError("bantime_rndtime = 1.5"),
             "jail.local.toml:2:1: [sshd] bantime_rndtime: expected a duration >= 0 (600, \"10m\", "
             "\"1h30m\", \"1w\"), got 1.5");
@@ -361,9 +368,9 @@ TEST_F(ConfigLoaderTest, IgnoreIpErrors) {
 
 TEST_F(ConfigLoaderTest, ValueErrorsNameFileLineColumnAndKey) {
   EXPECT_EQ(SshdError("maxretry = \"five\""),
-            "jail.local.toml:2:1: [sshd] maxretry: expected an integer >= 1, got \"five\"");
+            "jail.local.toml:2:1: [sshd] maxretry: expected an integer in 1..10000, got \"five\"");
   EXPECT_EQ(SshdError("maxretry = 0"),
-            "jail.local.toml:2:1: [sshd] maxretry: expected an integer >= 1, got 0");
+            "jail.local.toml:2:1: [sshd] maxretry: expected an integer in 1..10000, got 0");
   EXPECT_EQ(SshdError("enabled = \"yes\""),
             "jail.local.toml:2:1: [sshd] enabled: expected true or false, got \"yes\"");
   EXPECT_EQ(SshdError("blocktype = \"tarpit\""),
@@ -380,7 +387,7 @@ TEST_F(ConfigLoaderTest, ValueErrorsNameFileLineColumnAndKey) {
             "jail.local.toml:2:30: [sshd] bantime_multipliers: expected an integer in 1..1000000, "
             "got 0");
   EXPECT_EQ(SshdError("  max_tracked = {}"),
-            "jail.local.toml:2:3: [sshd] max_tracked: expected an integer >= 1, got a table");
+            "jail.local.toml:2:3: [sshd] max_tracked: expected an integer >= 10, got a table");
 }
 
 TEST_F(ConfigLoaderTest, UnknownKeysSuggestTheNearestKey) {
@@ -390,6 +397,12 @@ TEST_F(ConfigLoaderTest, UnknownKeysSuggestTheNearestKey) {
             "jail.local.toml:2:1: [sshd] bantmie: unknown key; did you mean \"bantime\"?");
   EXPECT_EQ(SshdError("banaction = \"nftables\""),
             "jail.local.toml:2:1: [sshd] banaction: unknown key");
+  EXPECT_EQ(SshdError("log_level = \"debug\""),
+            "jail.local.toml:2:1: [sshd] log_level: unknown key (log_level is a daemon setting: "
+            "set it under [daemon] in portcullis.local.toml)");
+  EXPECT_EQ(SshdError("dbpurgeage = \"1d\""),
+            "jail.local.toml:2:1: [sshd] dbpurgeage: unknown key (dbpurgeage is a daemon setting: "
+            "set it under [database] in portcullis.local.toml)");
   // fail2ban's dotted names are nested tables in TOML.
   EXPECT_EQ(SshdError("bantime.increment = true"),
             "jail.local.toml:2:9: [sshd] bantime.increment: unknown key; did you mean "
@@ -434,6 +447,27 @@ TEST_F(ConfigLoaderTest, DaemonFileErrors) {
       }));
 }
 
+TEST_F(ConfigLoaderTest, ASingleHookIsReportedAtTheKey) {
+  dir_.Write("portcullis.toml", "[firewall]\nhook = \"output\"\n");
+  EXPECT_EQ(Errors(), (std::vector<std::string>{"portcullis.toml:2:1: [firewall] hook: expected "
+                                                "\"input\" or \"forward\", got \"output\""}));
+  dir_.Write("portcullis.toml", "[firewall]\nhook = \"forward\"\n");
+  Config config = Load();
+  EXPECT_FALSE(config.firewall.hook_input);
+  EXPECT_TRUE(config.firewall.hook_forward);
+}
+
+TEST_F(ConfigLoaderTest, JailKeysInTheDaemonFileSayWhereTheyBelong) {
+  dir_.Write("portcullis.local.toml", "[daemon]\nbantime = \"1h\"\nmaxretry = 3\n");
+  EXPECT_EQ(Errors(),
+            (std::vector<std::string>{
+                "portcullis.local.toml:2:1: [daemon] bantime: unknown key (bantime is a jail key: "
+                "set it under [defaults] in jail.local.toml)",
+                "portcullis.local.toml:3:1: [daemon] maxretry: unknown key (maxretry is a jail "
+                "key: set it under [defaults] in jail.local.toml)",
+            }));
+}
+
 TEST_F(ConfigLoaderTest, TomlSyntaxErrorsCarryTheirPosition) {
   dir_.Write("jail.toml", "[sshd]\nmaxretry = 5\n");
   dir_.Write("jail.local.toml", "[sshd]\nmaxretry = 3\nbantime = \"1h\n");
@@ -454,16 +488,51 @@ TEST_F(ConfigLoaderTest, JailFileStructureErrors) {
                 "jail.toml:1:1: maxretry: jail settings belong in [defaults] or in a jail's table",
                 "jail.toml:2:2: [bad name]: not a valid jail name (letters, digits, '_', '-', "
                 "'.'; at most 64)",
-                "jail.toml:4:1: [sshd] logpath: the jail is enabled but has no logpath",
+                "jail.toml:4:1: [sshd] logpath: the jail is enabled but has no logpath (or "
+                "journalmatch)",
             }));
 }
 
 TEST_F(ConfigLoaderTest, EnablingWithoutLogpathIsReportedWhereTheJailIsEnabled) {
   dir_.Write("jail.toml", "[nginx-http-auth]\nport = \"http,https\"\n");
   dir_.Write("jails.d/web.local.toml", "\n[nginx-http-auth]\nenabled = true\n");
-  EXPECT_EQ(Errors(),
-            (std::vector<std::string>{"jails.d/web.local.toml:3:1: [nginx-http-auth] "
-                                      "logpath: the jail is enabled but has no logpath"}));
+  EXPECT_EQ(Errors(), (std::vector<std::string>{"jails.d/web.local.toml:3:1: [nginx-http-auth] "
+                                                "logpath: the jail is enabled but has no logpath "
+                                                "(or journalmatch)"}));
+}
+
+TEST_F(ConfigLoaderTest, JournalBackend) {
+  dir_.Write("jail.toml",
+             "[sshd]\nenabled = true\nbackend = \"journal\"\n"
+             "journalmatch = [\"_SYSTEMD_UNIT=ssh.service\", \"+\", \"_COMM=sshd\"]\n"
+             "[auto]\nenabled = true\njournalmatch = \"_COMM=dovecot\"\n");
+  Config config = Load();
+  const JailConfig* sshd = config.FindJail("sshd");
+  ASSERT_NE(sshd, nullptr);
+  EXPECT_EQ(sshd->backend, LogBackend::kJournal);
+  EXPECT_EQ(sshd->journalmatch,
+            (std::vector<std::string>{"_SYSTEMD_UNIT=ssh.service", "+", "_COMM=sshd"}));
+  EXPECT_EQ(config.FindJail("auto")->backend, LogBackend::kAuto);
+}
+
+TEST_F(ConfigLoaderTest, JournalBackendErrors) {
+  dir_.Write("jail.toml",
+             "[a]\nenabled = true\nbackend = \"journal\"\nlogpath = \"/var/log/a.log\"\n"
+             "[b]\nenabled = true\nbackend = \"file\"\njournalmatch = \"_COMM=b\"\n"
+             "[c]\njournalmatch = [\"_COMM=c\", \"comm=c\"]\n"
+             "[d]\nbackend = \"systemd\"\n");
+  EXPECT_EQ(
+      Errors(),
+      (std::vector<std::string>{
+          "jail.toml:2:1: [a] journalmatch: the jail is enabled with backend \"journal\" but "
+          "has no journalmatch",
+          "jail.toml:6:1: [b] logpath: the jail is enabled with backend \"file\" but has no "
+          "logpath",
+          "jail.toml:10:28: [c] journalmatch: expected FIELD=value (FIELD in upper case, e.g. "
+          "\"_COMM=sshd\") or \"+\", got \"comm=c\"",
+          "jail.toml:12:1: [d] backend: expected \"auto\", \"file\" or \"journal\", got "
+          "\"systemd\"",
+      }));
 }
 
 TEST_F(ConfigLoaderTest, MaxtimeShorterThanBantime) {
@@ -516,7 +585,7 @@ TEST_F(ConfigLoaderTest, EveryErrorIsReportedAtOnceInFileOrder) {
 TEST_F(ConfigLoaderTest, ABadDefaultIsReportedOnceNotPerJail) {
   dir_.Write("jail.toml", "[defaults]\nmaxretry = -1\n[a]\n[b]\n[c]\n");
   EXPECT_EQ(Errors(), (std::vector<std::string>{"jail.toml:2:1: [defaults] maxretry: expected an "
-                                                "integer >= 1, got -1"}));
+                                                "integer in 1..10000, got -1"}));
 }
 
 TEST_F(ConfigLoaderTest, UnreadableFileIsAnError) {
@@ -534,6 +603,12 @@ TEST_F(ConfigLoaderTest, UnreadableFileIsAnError) {
             (std::vector<std::string>{"jail.local.toml: cannot read: Permission denied"}));
 }
 
+TEST_F(ConfigLoaderTest, UnlistableDropInDirectoryIsAnError) {
+  dir_.Write("jail.toml", "[sshd]\n");
+  dir_.Write("jails.d", "a file where the directory should be\n");
+  EXPECT_EQ(Errors(), (std::vector<std::string>{"jails.d: cannot list: Not a directory"}));
+}
+
 // The files we ship load without error, alone and with the example jail.local.toml in place.
 TEST(ShippedConfig, LoadsWithoutErrors) {
   const std::string shipped = std::string(PORTCULLIS_SOURCE_DIR) + "/packaging/config";
@@ -546,6 +621,8 @@ TEST(ShippedConfig, LoadsWithoutErrors) {
   EXPECT_TRUE(sshd->enabled);
   EXPECT_EQ(sshd->logpath, (std::vector<std::string>{"/var/log/auth.log"}));
   EXPECT_EQ(sshd->ports, (std::vector<PortRange>{{22, 22}}));
+  EXPECT_EQ(sshd->backend, LogBackend::kAuto);
+  EXPECT_EQ(sshd->journalmatch, (std::vector<std::string>{"_COMM=sshd"}));
   for (const char* name :
        {"recidive", "nginx-http-auth", "nginx-limit-req", "nginx-botsearch", "apache-auth",
         "apache-badbots", "apache-noscript", "postfix", "postfix-sasl", "dovecot", "courier-auth",

@@ -63,21 +63,28 @@ struct DatabaseSettings {
 
 enum class BlockType { kReject, kDrop };
 
+// Where a jail reads its lines. kAuto: the files of logpath that exist, and the journal (with
+// journalmatch) when none does; the daemon decides at start.
+enum class LogBackend { kAuto, kFile, kJournal };
+
 struct JailConfig {
   std::string name;
   bool enabled = false;
   std::string filter;  // filters.d/<filter>.toml; defaults to the jail's name
   std::string mode;    // filter mode ("aggressive", ...); empty = the filter's default mode
   std::vector<std::string> logpath;  // absolute paths, possibly with glob characters
+  LogBackend backend = LogBackend::kAuto;
+  // systemd journal matches, "FIELD=value" (as journalctl takes them) or "+" (OR between groups).
+  std::vector<std::string> journalmatch;
 
-  int maxretry = 5;
+  int maxretry = 5;        // 1..10000, the failure window's range
   int64_t findtime = 600;  // seconds, > 0
   int64_t bantime = 600;   // seconds, > 0; ignored when bantime_permanent
   bool bantime_permanent = false;
   bool bantime_increment = false;
   double bantime_factor = 1.0;
   std::vector<int64_t> bantime_multipliers;  // empty = doubling; else the last entry repeats
-  int64_t bantime_maxtime = 0;               // seconds; 0 = no cap
+  int64_t bantime_maxtime = 0;               // seconds; 0 = unset (ban/ban_policy.h: 10 years)
   int64_t bantime_rndtime = 0;               // seconds of random extra ban time; 0 = none
   bool bantime_overalljails = false;
 
@@ -98,7 +105,7 @@ struct JailConfig {
 
   std::string datepattern;   // empty = automatic detection (see filter/date_detector.h)
   std::string logtimezone;   // empty = local time; "UTC", "+0200", ...
-  int max_tracked = 100000;  // most addresses with pending failures kept per jail
+  int max_tracked = 100000;  // most addresses with pending failures kept per jail; >= 10
 
   bool operator==(const JailConfig&) const = default;
 };
@@ -111,7 +118,9 @@ struct Config {
 
   // Where each value came from, for config-dump: "daemon.socket", "firewall.table",
   // "database.dbpurgeage", "jail.<name>.<key>" -> "jail.local.toml:12" (a jail value inherited from
-  // [defaults] reads "jail.toml:8 [defaults]"). Keys absent here have their built-in default.
+  // [defaults] reads "jail.toml:8 [defaults]"; an unset filter reads "the jail's name", an unset
+  // jail ignore_logged_in "[daemon] ignore_logged_in"). Keys absent here have their built-in
+  // default. For display only: the wording may change.
   std::map<std::string, std::string> origins;
 
   const JailConfig* FindJail(std::string_view name) const;
