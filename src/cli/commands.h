@@ -12,6 +12,7 @@ inline constexpr int kExitUnavailable = 3;
 
 int RunFilterTest(int argc, char** argv);
 int RunConfigCheck(int argc, char** argv);
+int RunConfigDump(int argc, char** argv);
 
 // Every command that talks to portcullisd (ping, version, status, ban, unban, banned, reload,
 // get, set, flushlogs, stop); argv[0] is the command name. See docs/control.md.

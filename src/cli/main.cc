@@ -30,8 +30,11 @@ constexpr Command kCommands[] = {
     {"set", portcullis::cli::RunClient, "change a jail setting until the next reload"},
     {"flushlogs", portcullis::cli::RunClient, "reopen the daemon's log file"},
     {"stop", portcullis::cli::RunClient, "stop portcullisd"},
-    {"config-check", portcullis::cli::RunConfigCheck,
-     "check the configuration files (every error at once); --dump prints the result"},
+    {"config-test", portcullis::cli::RunConfigCheck,
+     "check the configuration and filters (every error at once); prints OK"},
+    {"config-check", portcullis::cli::RunConfigCheck, "same as config-test"},
+    {"config-dump", portcullis::cli::RunConfigDump,
+     "print the effective configuration, each value with the file that set it"},
 };
 
 void PrintUsage(FILE* out) {
