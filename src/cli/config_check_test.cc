@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -8,8 +12,10 @@
 namespace portcullis::cli {
 namespace {
 
+namespace fs = std::filesystem;
+
 int RunCheck(std::vector<std::string> args) {
-  args.insert(args.begin(), "config-check");
+  args.insert(args.begin(), "config-test");
   std::vector<char*> argv;
   argv.reserve(args.size() + 1);
   for (std::string& arg : args) argv.push_back(arg.data());
@@ -17,22 +23,73 @@ int RunCheck(std::vector<std::string> args) {
   return RunConfigCheck(static_cast<int>(args.size()), argv.data());
 }
 
-TEST(ConfigCheck, ExitCodes) {
-  const std::string shipped = std::string(PORTCULLIS_SOURCE_DIR) + "/packaging/config";
+// The shipped configuration as it is installed: packaging/config plus the shipped filters.d.
+class ShippedConfig : public testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/portcullis-config-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    const fs::path src(PORTCULLIS_SOURCE_DIR);
+    for (const char* f : {"portcullis.toml", "jail.toml"}) {
+      fs::copy_file(src / "packaging/config" / f, dir_ / f);
+    }
+    fs::create_directory_symlink(src / "filters.d", dir_ / "filters.d");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(ShippedConfig, ChecksOkAndDumps) {
   testing::internal::CaptureStdout();
   testing::internal::CaptureStderr();
-  EXPECT_EQ(RunCheck({"--config-dir", shipped}), kExitOk);
-  EXPECT_EQ(RunCheck({"--config-dir=" + shipped, "--dump"}), kExitOk);
-  EXPECT_EQ(RunCheck({"--config-dir", shipped + "/does-not-exist"}), kExitError);
+  EXPECT_EQ(RunCheck({"--config-dir", dir_.string()}), kExitOk);
+  EXPECT_EQ(RunCheck({"--config-dir=" + dir_.string(), "--dump"}), kExitOk);
+  EXPECT_EQ(RunCheck({"--config-dir", dir_.string(), "--quiet"}), kExitOk);
+  EXPECT_EQ(RunCheck({"--config-dir", dir_.string() + "/does-not-exist"}), kExitError);
   EXPECT_EQ(RunCheck({"--bogus"}), kExitUsage);
   std::string out = testing::internal::GetCapturedStdout();
   std::string err = testing::internal::GetCapturedStderr();
-  EXPECT_NE(out.find(shipped + ": OK, 19 jails (1 enabled) from portcullis.toml jail.toml\n"),
+  EXPECT_NE(out.find("OK: " + dir_.string() + ", 19 jails (1 enabled) from portcullis.toml jail.toml\n"),
             std::string::npos)
       << out;
   EXPECT_NE(out.find("\n[sshd]\n"), std::string::npos) << out;
-  EXPECT_NE(err.find(shipped + "/does-not-exist: not a directory\n"), std::string::npos) << err;
+  EXPECT_NE(err.find(dir_.string() + "/does-not-exist: not a directory\n"), std::string::npos)
+      << err;
   EXPECT_NE(err.find("unexpected argument '--bogus'"), std::string::npos) << err;
+}
+
+// Every shipped jail, enabled, loads its shipped filter (with the jail's mode) and compiles.
+TEST_F(ShippedConfig, EveryShippedJailCompilesWhenEnabled) {
+  std::ofstream local(dir_ / "jail.local.toml");
+  for (const char* jail :
+       {"sshd", "selinux-ssh", "recidive", "nginx-http-auth", "nginx-limit-req", "nginx-botsearch",
+        "apache-auth", "apache-badbots", "apache-noscript", "postfix", "postfix-sasl", "dovecot",
+        "courier-auth", "exim", "vsftpd", "proftpd", "pure-ftpd", "mysqld-auth", "named-refused"}) {
+    local << "[" << jail << "]\nenabled = true\n";
+  }
+  local.close();
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  int rc = RunCheck({"--config-dir", dir_.string()});
+  std::string out = testing::internal::GetCapturedStdout();
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(rc, kExitOk) << err;
+  EXPECT_NE(out.find("19 jails (19 enabled)"), std::string::npos) << out;
+}
+
+TEST_F(ShippedConfig, ReportsABrokenFilter) {
+  fs::remove(dir_ / "filters.d");
+  fs::create_directory(dir_ / "filters.d");
+  std::ofstream(dir_ / "filters.d/sshd.toml") << "failregex = ['^(unclosed <HOST>']\n";
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  int rc = RunCheck({"--config-dir", dir_.string()});
+  (void)testing::internal::GetCapturedStdout();
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(rc, kExitError);
+  EXPECT_NE(err.find("[sshd]"), std::string::npos) << err;
+  EXPECT_NE(err.find("failregex[0]"), std::string::npos) << err;
 }
 
 }  // namespace

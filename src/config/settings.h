@@ -27,7 +27,7 @@ struct DaemonSettings {
   std::string socket_group = "root";  // group owning the control socket
   uint32_t socket_mode = 0660;
   // An absolute path, "stderr", or "journal". The recidive jail reads this file.
-  std::string log_file = "/var/log/portcullis.log";
+  std::string log_file = "/var/log/portcullis/portcullis.log";
   LogLevel log_level = LogLevel::kInfo;
   std::string state_dir = "/var/lib/portcullis";
   std::string pid_file = "/run/portcullis/portcullis.pid";
