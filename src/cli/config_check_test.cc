@@ -24,7 +24,7 @@ int RunCheck(std::vector<std::string> args) {
 }
 
 // The shipped configuration as it is installed: packaging/config plus the shipped filters.d.
-class ShippedConfig : public testing::Test {
+class ShippedConfigTest : public testing::Test {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/portcullis-config-test-XXXXXX";
@@ -40,7 +40,7 @@ class ShippedConfig : public testing::Test {
   fs::path dir_;
 };
 
-TEST_F(ShippedConfig, ChecksOkAndDumps) {
+TEST_F(ShippedConfigTest, ChecksOkAndDumps) {
   testing::internal::CaptureStdout();
   testing::internal::CaptureStderr();
   EXPECT_EQ(RunCheck({"--config-dir", dir_.string()}), kExitOk);
@@ -60,7 +60,7 @@ TEST_F(ShippedConfig, ChecksOkAndDumps) {
 }
 
 // Every shipped jail, enabled, loads its shipped filter (with the jail's mode) and compiles.
-TEST_F(ShippedConfig, EveryShippedJailCompilesWhenEnabled) {
+TEST_F(ShippedConfigTest, EveryShippedJailCompilesWhenEnabled) {
   std::ofstream local(dir_ / "jail.local.toml");
   for (const char* jail :
        {"sshd", "selinux-ssh", "recidive", "nginx-http-auth", "nginx-limit-req", "nginx-botsearch",
@@ -78,7 +78,7 @@ TEST_F(ShippedConfig, EveryShippedJailCompilesWhenEnabled) {
   EXPECT_NE(out.find("19 jails (19 enabled)"), std::string::npos) << out;
 }
 
-TEST_F(ShippedConfig, ReportsABrokenFilter) {
+TEST_F(ShippedConfigTest, ReportsABrokenFilter) {
   fs::remove(dir_ / "filters.d");
   fs::create_directory(dir_ / "filters.d");
   std::ofstream(dir_ / "filters.d/sshd.toml") << "failregex = ['^(unclosed <HOST>']\n";
