@@ -1,0 +1,66 @@
+#include "filter/literal_set.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace portcullis {
+namespace {
+
+inline uint32_t Block(const unsigned char* p) { return (uint32_t(p[0]) << 8) | p[1]; }
+
+}  // namespace
+
+void LiteralSet::Build(const std::vector<std::string>& literals) {
+  literals_.clear();
+  for (const std::string& l : literals) {
+    if (l.size() >= 2) literals_.push_back(l);
+  }
+  buckets_.clear();
+  if (literals_.empty()) {
+    m_ = 0;
+    return;
+  }
+  m_ = literals_[0].size();
+  for (const std::string& l : literals_) m_ = std::min(m_, l.size());
+  // The shift is stored in a byte; windows longer than 255 gain nothing measurable.
+  m_ = std::min<size_t>(m_, 255);
+  shift_.assign(65536, uint8_t(m_ - 1));
+  bucket_.assign(65536, 0);
+  for (uint32_t li = 0; li < literals_.size(); ++li) {
+    const auto* p = reinterpret_cast<const unsigned char*>(literals_[li].data());
+    for (size_t q = 2; q <= m_; ++q) {  // block = p[q-2], p[q-1]
+      uint32_t b = Block(p + q - 2);
+      shift_[b] = std::min<uint8_t>(shift_[b], uint8_t(m_ - q));
+    }
+    uint32_t last = Block(p + m_ - 2);
+    if (bucket_[last] == 0) {
+      buckets_.emplace_back();
+      bucket_[last] = uint16_t(buckets_.size());
+    }
+    buckets_[bucket_[last] - 1].push_back(li);
+  }
+}
+
+bool LiteralSet::Search(std::string_view text) const {
+  if (m_ == 0 || text.size() < m_) return false;
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t pos = m_ - 1;  // index of the last byte of the window
+  while (pos < n) {
+    uint32_t b = Block(s + pos - 1);
+    uint8_t sh = shift_[b];
+    if (sh != 0) {
+      pos += sh;
+      continue;
+    }
+    size_t start = pos + 1 - m_;
+    for (uint32_t li : buckets_[bucket_[b] - 1]) {
+      const std::string& l = literals_[li];
+      if (n - start >= l.size() && std::memcmp(s + start, l.data(), l.size()) == 0) return true;
+    }
+    ++pos;
+  }
+  return false;
+}
+
+}  // namespace portcullis

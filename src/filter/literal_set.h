@@ -1,0 +1,36 @@
+// LiteralSet: "does this line contain any of these byte strings?", fast.
+//
+// The prefilter of Filter: most log lines contain none of a filter's required literals, and this
+// answers that without running a regex. Wu–Manber with 2-byte blocks: a shift table over all
+// 65536 byte pairs lets the scan jump up to (shortest literal - 1) bytes at a time; only windows
+// whose last pair ends some literal's prefix are verified with memcmp.
+//
+// Hand-written because no multi-pattern search library is among our Debian dependencies, and this
+// is about a hundred lines. Pure, immutable after Build, safe to share between threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portcullis {
+
+class LiteralSet {
+ public:
+  // Literals shorter than 2 bytes are not supported (Filter requires 3+); an empty set matches
+  // nothing.
+  void Build(const std::vector<std::string>& literals);
+
+  // True when `text` contains at least one literal.
+  bool Search(std::string_view text) const;
+
+ private:
+  std::vector<std::string> literals_;
+  size_t m_ = 0;                 // length of the shortest literal (the scan window)
+  std::vector<uint8_t> shift_;   // per 2-byte block: safe jump distance
+  std::vector<uint16_t> bucket_;  // per block with shift 0: 1 + index into buckets_, or 0
+  std::vector<std::vector<uint32_t>> buckets_;  // literal indices ending their m-prefix there
+};
+
+}  // namespace portcullis
