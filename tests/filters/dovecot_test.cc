@@ -80,6 +80,10 @@ TEST_F(DovecotFilter, AuthProcessPassdbFailures) {
                 "failure; logname= uid=0 euid=0 tty=dovecot ruser=frank rhost=192.0.2.18  "
                 "user=frank",
                 "192.0.2.18", "frank");
+  ExpectFailure(*filter_,
+                "Nov 22 10:00:12 mail dovecot: auth: pam_unix(dovecot:auth): authentication "
+                "failure; logname= uid=0 euid=0 tty=dovecot ruser= rhost=192.0.2.19  user=grace",
+                "192.0.2.19", "grace");
 }
 
 TEST_F(DovecotFilter, IgnoresLoginsAndDisconnectsWithoutAuth) {

@@ -64,6 +64,11 @@ TEST_F(EximFilter, RelayAttemptsAndProtocolAbuse) {
                 "2026-11-22 10:00:09 SMTP protocol error in \"AUTH LOGIN\" H=(x) "
                 "[192.0.2.15]:50130 I=[198.51.100.2]:25 AUTH command used when not advertised",
                 "192.0.2.15");
+  ExpectFailure(*filter_,
+                "2026-11-22 10:00:09 SMTP protocol synchronization error (next input sent too "
+                "soon: pipelining was not advertised): rejected \"EHLO\" H=(x) [192.0.2.19]:50141 "
+                "I=[198.51.100.2]:25 next input=\"QUIT\\r\\n\"",
+                "192.0.2.19");
 }
 
 TEST_F(EximFilter, IgnoresDeliveriesAndSoftRejects) {

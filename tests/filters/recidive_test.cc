@@ -46,6 +46,10 @@ TEST_F(RecidiveFilter, AcceptsFail2banLog) {
   ExpectFailure(*filter_,
                 "2014-01-02 03:04:05,678 fail2ban.actions: WARNING [ssh] Ban 198.51.100.77",
                 "198.51.100.77");
+  ExpectFailure(*filter_,
+                "Nov 22 10:00:04 gw fail2ban-server[812]: fail2ban.actions        [812]: NOTICE  "
+                "[sshd] Ban 192.0.2.44",
+                "192.0.2.44");
 }
 
 TEST_F(RecidiveFilter, IgnoresUnbanRestoreAndFound) {

@@ -39,6 +39,10 @@ TEST_F(VsftpdFilter, FailedLogins) {
                 "Nov 22 10:00:05 ftp vsftpd[4246]: pam_unix(vsftpd:auth): authentication failure; "
                 "logname= uid=0 euid=0 tty=ftp ruser=dave rhost=192.0.2.11  user=dave",
                 "192.0.2.11", "dave");
+  ExpectFailure(*filter_,
+                "Nov 22 10:00:05 ftp vsftpd(pam_unix)[4247]: authentication failure; logname= "
+                "uid=0 euid=0 tty= ruser= rhost=192.0.2.12  user=erin",
+                "192.0.2.12", "erin");
 }
 
 TEST_F(VsftpdFilter, IgnoresSuccessAndConnects) {
@@ -62,6 +66,11 @@ TEST_F(VsftpdFilter, UserNamesCannotSupplyTheAddress) {
                 "logname= uid=0 euid=0 tty=ftp ruser=x rhost=203.0.113.5 rhost=198.51.100.23  "
                 "user=x rhost=203.0.113.5",
                 "198.51.100.23", "x rhost=203.0.113.5");
+  ExpectFailure(*filter_,
+                "Nov 22 10:00:10 ftp vsftpd[4253]: pam_unix(vsftpd:auth): authentication failure; "
+                "logname= uid=0 euid=0 tty=ftp ruser=x rhost=203.0.113.5  user=y "
+                "rhost=198.51.100.23  user=x rhost=203.0.113.5  user=y",
+                "198.51.100.23", "x rhost=203.0.113.5  user=y");
   ExpectNoFailure(*filter_,
                   "Sun Nov 22 10:00:11 2026 [pid 4252] [x FAIL LOGIN: Client \"203.0.113.5\"] OK "
                   "LOGIN: Client \"::ffff:198.51.100.23\"");
