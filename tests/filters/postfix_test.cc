@@ -53,6 +53,17 @@ TEST_F(PostfixFilter, PolicyRejects) {
                 "from unknown[192.0.2.12]: 550 5.7.1 Command rejected; from=<a@example.com> "
                 "to=<b@example.org> proto=ESMTP helo=<x>",
                 "192.0.2.12");
+  ExpectFailure(*filter_,
+                "Nov 22 10:00:06 mx postfix/smtpd[2231]: NOQUEUE: reject: RCPT from "
+                "unknown[192.0.2.25]: 554 5.7.1 <b@example.org>: Recipient address rejected: "
+                "Message rejected due to: SPF fail - not authorized; from=<ceo@example.org> "
+                "to=<b@example.org> proto=ESMTP helo=<x>",
+                "192.0.2.25");
+  ExpectFailure(*filter_,
+                "Nov 22 10:00:06 mx postfix/smtpd[2231]: NOQUEUE: reject: VRFY from "
+                "unknown[192.0.2.26]: 550 5.1.1 <root>: Recipient address rejected: User unknown "
+                "in local recipient table; to=<root> proto=SMTP",
+                "192.0.2.26");
 }
 
 TEST_F(PostfixFilter, ProtocolAbuse) {
