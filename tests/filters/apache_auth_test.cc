@@ -117,13 +117,26 @@ TEST_F(ApacheAuthFilter, UserNamesAndUrlsCannotSupplyTheAddress) {
                 "198.51.100.23", "x from 192.0.2.66");
 }
 
-TEST(ApacheAuthFilterModes, AggressiveModeAddsSniProbes) {
-  auto filter = LoadShippedFilter("apache-auth", "aggressive");
-  ASSERT_NE(filter, nullptr);
-  ExpectFailure(*filter,
+TEST_F(ApacheAuthFilter, VirtualHostProbesOverTls) {
+  ExpectFailure(*filter_,
                 "[Sun Nov 22 10:00:20.123456 2026] [ssl:error] [pid 812:tid 1402] [client "
                 "192.0.2.12:51241] AH02031: Hostname www.example.org provided via SNI, but no "
                 "hostname provided in HTTP request",
+                "192.0.2.12");
+  ExpectFailure(*filter_,
+                "[Sun Nov 22 10:00:20.223456 2026] [ssl:error] [pid 812:tid 1402] [client "
+                "192.0.2.12:51242] AH02032: Hostname www.example.org provided via SNI and hostname "
+                "other.example provided via HTTP are different",
+                "192.0.2.12");
+}
+
+TEST(ApacheAuthFilterModes, AggressiveModeAddsFailedHandshakes) {
+  auto filter = LoadShippedFilter("apache-auth", "aggressive");
+  ASSERT_NE(filter, nullptr);
+  ExpectFailure(*filter,
+                "[Sun Nov 22 10:00:20.323456 2026] [ssl:info] [pid 812:tid 1402] [client "
+                "192.0.2.12:51243] AH02008: SSL library error 1 in handshake (server "
+                "www.example.org:443)",
                 "192.0.2.12");
   ExpectFailure(*filter,
                 "[Sun Nov 22 10:00:21.123456 2026] [auth_basic:error] [pid 812:tid 1402] [client "

@@ -47,6 +47,10 @@ TEST_F(DovecotFilter, LoginProcessAuthFailures) {
                 "plaintext auth): rip=192.0.2.11, lip=198.51.100.2",
                 "192.0.2.11");
   ExpectFailure(*filter_,
+                "Nov 22 10:00:05 proxy dovecot: imap-login: Disconnected (proxy dest auth failed): "
+                "user=<zoe>, method=PLAIN, rip=192.0.2.21, lip=198.51.100.2, session=<p>",
+                "192.0.2.21", "zoe");
+  ExpectFailure(*filter_,
                 "Nov 22 10:00:06 imap-login: Info: Disconnected (auth failed, 1 attempts in 4 "
                 "secs): user=<erin>, method=PLAIN, rip=192.0.2.12, lip=198.51.100.2, TLS, "
                 "session=<y>",

@@ -45,6 +45,10 @@ TEST_F(MysqldAuthFilter, AccessDenied) {
                 "\t\t   4646 Connect\tAccess denied for user 'erin'@'192.0.2.11' (using password: "
                 "YES)",
                 "192.0.2.11", "erin");
+  ExpectFailure(*filter_,
+                "2026-11-22 10:00:05 4651 [Warning] Access denied for user 'frank'@'192.0.2.12' to "
+                "database 'payroll'",
+                "192.0.2.12", "frank");
 }
 
 TEST_F(MysqldAuthFilter, IgnoresOtherWarnings) {
