@@ -21,11 +21,13 @@ TEST(FilterTesterJson, FailureHasHostAndFloatTime) {
   r.failure->host = "192.0.2.1";
   r.failure->time = 1109338450;
   AppendJsonRecord(&out, 1, r);
-  EXPECT_EQ(out, "{\"line\": 1, \"match\": true, \"host\": \"192.0.2.1\", \"time\": 1109338450.0}\n");
+  EXPECT_EQ(out,
+            "{\"line\": 1, \"match\": true, \"host\": \"192.0.2.1\", \"time\": 1109338450.0}\n");
   out.clear();
   r.failure->time = 1109338450.25;
   AppendJsonRecord(&out, 2, r);
-  EXPECT_EQ(out, "{\"line\": 2, \"match\": true, \"host\": \"192.0.2.1\", \"time\": 1109338450.25}\n");
+  EXPECT_EQ(out,
+            "{\"line\": 2, \"match\": true, \"host\": \"192.0.2.1\", \"time\": 1109338450.25}\n");
 }
 
 TEST(FilterTesterJson, HostIsEscaped) {
@@ -42,8 +44,8 @@ TEST(FilterTesterJson, HostIsEscaped) {
 }
 
 TEST(FilterTesterJson, OnlyFailuresMatch) {
-  for (LineKind k : {LineKind::kSkipped, LineKind::kNoDate, LineKind::kIgnored,
-                     LineKind::kRemembered}) {
+  for (LineKind k :
+       {LineKind::kSkipped, LineKind::kNoDate, LineKind::kIgnored, LineKind::kRemembered}) {
     std::string out;
     LineResult r;
     r.kind = k;

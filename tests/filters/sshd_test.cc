@@ -147,7 +147,8 @@ TEST_F(SshdFilter, BenignLinesDoNotCount) {
   ExpectNoFailure(*filter_,
                   "Nov 22 10:06:04 gw sshd[8003]: Disconnected from user deploy 192.0.2.122 port "
                   "50113");
-  ExpectNoFailure(*filter_, "Nov 22 10:06:05 gw sshd[8004]: Connection closed by 192.0.2.123 port 1");
+  ExpectNoFailure(*filter_,
+                  "Nov 22 10:06:05 gw sshd[8004]: Connection closed by 192.0.2.123 port 1");
   ExpectNoFailure(*filter_,
                   "Nov 22 10:06:06 gw CRON[8005]: pam_unix(cron:session): session opened for user "
                   "root(uid=0) by (uid=0)");
@@ -155,13 +156,13 @@ TEST_F(SshdFilter, BenignLinesDoNotCount) {
   ExpectNoFailure(*filter_,
                   "Nov 22 10:06:07 gw sudo[8006]: Invalid user x from 192.0.2.124 port 1");
   // 1.2.3.4.5 is not an address.
-  ExpectNoFailure(*filter_,
-                  "Nov 22 10:06:08 gw sshd[8007]: Invalid user x from 1.2.3.4.5 port 1");
+  ExpectNoFailure(*filter_, "Nov 22 10:06:08 gw sshd[8007]: Invalid user x from 1.2.3.4.5 port 1");
 }
 
 TEST_F(SshdFilter, TooManyFailuresTakesHostFromConnectionLine) {
-  Feed(*filter_, "Nov 22 10:07:00 gw sshd[9001]: Connection from 198.51.100.9 port 51353 on "
-                 "192.0.2.1 port 22 rdomain \"\"");
+  Feed(*filter_,
+       "Nov 22 10:07:00 gw sshd[9001]: Connection from 198.51.100.9 port 51353 on "
+       "192.0.2.1 port 22 rdomain \"\"");
   ExpectFailure(*filter_,
                 "Nov 22 10:07:03 gw sshd[9001]: Disconnecting: Too many authentication failures "
                 "for root [preauth]",
@@ -176,7 +177,8 @@ TEST_F(SshdFilter, TooManyFailuresWithoutHostWaitsForClosingLine) {
   ExpectNoFailure(*filter_,
                   "Nov 22 10:08:00 gw sshd[9101]: Disconnecting: Too many authentication "
                   "failures for admin [preauth]");
-  ExpectFailure(*filter_, "Nov 22 10:08:01 gw sshd[9101]: Connection closed by 203.0.113.9 [preauth]",
+  ExpectFailure(*filter_,
+                "Nov 22 10:08:01 gw sshd[9101]: Connection closed by 203.0.113.9 [preauth]",
                 "203.0.113.9", "admin");
   // The flag is used up: a second closing line does not count again.
   ExpectNoFailure(*filter_,
@@ -237,10 +239,10 @@ TEST(SshdFilterPrefilter, EnabledWithLiterals) {
   auto f = LoadShippedFilter("sshd");
   ASSERT_NE(f, nullptr);
   EXPECT_TRUE(f->prefilter_enabled());
-  EXPECT_EQ(f->Process("Nov 22 10:12:00 gw CRON[1]: (root) CMD (run-parts /etc/cron.hourly)",
-                       kTestNow)
-                .kind,
-            LineKind::kSkipped);
+  EXPECT_EQ(
+      f->Process("Nov 22 10:12:00 gw CRON[1]: (root) CMD (run-parts /etc/cron.hourly)", kTestNow)
+          .kind,
+      LineKind::kSkipped);
 }
 
 }  // namespace
