@@ -67,15 +67,17 @@ constexpr int kDefineGroups = 3;
 constexpr std::string_view kZone = "(?:%[\\w.-]{1,32})?";
 
 std::string TagExpansion(std::string_view tag) {
+  // IPv4 is tried first: it is the common case and cannot match the start of an IPv6 address
+  // (its lookarounds reject a neighbouring ':' or hex digit run).
   std::string zone(kZone);
   const std::string ip4 = "(?&pcip4)", ip6 = "(?&pcip6)", dns = "(?&pcdns)";
   if (tag == "HOST") {
-    return "(?:\\[(?<host>" + ip6 + "|" + ip4 + ")" + zone + "\\]|(?<host>" + ip6 + ")" + zone +
-           "|(?<host>" + ip4 + ")|(?<host>" + dns + "))";
+    return "(?:\\[(?<host>" + ip6 + "|" + ip4 + ")" + zone + "\\]|(?<host>" + ip4 + ")|(?<host>" +
+           ip6 + ")" + zone + "|(?<host>" + dns + "))";
   }
   if (tag == "ADDR") {
-    return "(?:\\[(?<host>" + ip6 + "|" + ip4 + ")" + zone + "\\]|(?<host>" + ip6 + ")" + zone +
-           "|(?<host>" + ip4 + "))";
+    return "(?:\\[(?<host>" + ip6 + "|" + ip4 + ")" + zone + "\\]|(?<host>" + ip4 + ")|(?<host>" +
+           ip6 + ")" + zone + ")";
   }
   if (tag == "IP4") {
     return "(?<host>" + ip4 + ")";
@@ -411,12 +413,12 @@ std::string PcreMessage(int code) {
 }
 
 Result<CodePtr> CompileOne(const std::string& pattern_text, const std::string& where,
-                           bool with_defines = true) {
+                           bool with_defines = true, uint32_t extra_options = 0) {
   std::string pattern = with_defines ? pattern_text + DefineBlock() : pattern_text;
   int err = 0;
   PCRE2_SIZE offset = 0;
   pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                                   kCompileOptions, &err, &offset, nullptr);
+                                   kCompileOptions | extra_options, &err, &offset, nullptr);
   if (code == nullptr) {
     return Status::InvalidArgument(where + ": " + PcreMessage(err) + " at offset " +
                                    std::to_string(offset));
@@ -1059,7 +1061,12 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
     impl->ignoreregexes.push_back(s.regex);
   }
 
-  Result<CodePtr> code = CompileOne(combined, def.source + ": failregex (combined)");
+  // When every regex starts with ^, say so: PCRE2 does not see through the (*MARK) in front of
+  // each ^ and would otherwise retry the whole alternation at every position of the line.
+  bool all_anchored = std::all_of(expanded.begin(), expanded.end(),
+                                  [](const std::string& e) { return !e.empty() && e[0] == '^'; });
+  Result<CodePtr> code = CompileOne(combined, def.source + ": failregex (combined)", true,
+                                    all_anchored ? PCRE2_ANCHORED : 0);
   if (!code.ok()) {
     return code.status();
   }
