@@ -629,7 +629,7 @@ struct Filter::Impl {
   bool no_date_now = false;
 
   Pattern pref;
-  int pref_content = -1;
+  std::vector<int> pref_content;  // (?<content>) groups; several alternatives may define one
   std::vector<int> pref_key_groups;
   std::vector<int> pref_host_groups;
   std::vector<std::pair<std::string, int>> pref_fields;
@@ -753,11 +753,8 @@ LineResult Filter::Impl::Process(std::string_view line, double now) {
       r.limit_exceeded = IsLimit(rc);
       return r;
     }
-    if (pref_content >= 0) {
-      const PCRE2_SIZE* ov = pref.ovector();
-      if (ov[2 * size_t(pref_content)] != PCRE2_UNSET) {
-        subject = Group(text, ov, pref_content);
-      }
+    if (std::optional<std::string_view> content = FirstSet(text, pref.ovector(), pref_content)) {
+      subject = *content;
     }
   }
 
@@ -1135,7 +1132,7 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
     }
     for (const auto& [name, nums] : NameTable(pcode->get())) {
       if (name == "content") {
-        impl->pref_content = nums.front();
+        impl->pref_content = nums;
       } else if (name == "host") {
         impl->pref_host_groups = nums;
       } else {

@@ -131,6 +131,13 @@ TEST_F(SshdFilter, SyslogHeaderVariants) {
                 "192.0.2.102");
 }
 
+TEST_F(SshdFilter, RsyslogRepeatedMessageIsUnwrapped) {
+  ExpectFailure(*filter_,
+                "Nov 22 10:05:03 gw sshd[7003]: message repeated 3 times: [ Failed password for "
+                "root from 192.0.2.103 port 22 ssh2]",
+                "192.0.2.103", "root");
+}
+
 TEST_F(SshdFilter, BenignLinesDoNotCount) {
   ExpectNoFailure(*filter_,
                   "Nov 22 10:06:00 gw sshd[8001]: Accepted publickey for deploy from 192.0.2.120 "
