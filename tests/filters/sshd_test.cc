@@ -131,6 +131,17 @@ TEST_F(SshdFilter, SyslogHeaderVariants) {
                 "192.0.2.102");
 }
 
+TEST_F(SshdFilter, TcpWrappersAndClientReportedAuthFail) {
+  ExpectFailure(*filter_,
+                "Nov 22 10:05:04 gw sshd[7004]: refused connect from scanner.example.net "
+                "(198.51.100.77)",
+                "198.51.100.77");
+  ExpectFailure(*filter_,
+                "Nov 22 10:05:05 gw sshd[7005]: Received disconnect from 198.51.100.78 port 7:3: "
+                "Auth fail [preauth]",
+                "198.51.100.78");
+}
+
 TEST_F(SshdFilter, RsyslogRepeatedMessageIsUnwrapped) {
   ExpectFailure(*filter_,
                 "Nov 22 10:05:03 gw sshd[7003]: message repeated 3 times: [ Failed password for "
