@@ -882,7 +882,9 @@ LineResult Filter::Impl::Process(std::string_view line, double now) {
   }
   f.regex_index = b.failregex_index;
   if (session != nullptr) {
-    session->flags &= ~b.needs;  // a flag completes one failure only
+    // A counted failure uses up the session's flags: a pam_unix failure already counted by the
+    // "Failed password" line after it must not count again when the user finally gets in.
+    session->flags = 0;
   }
 
   r.kind = LineKind::kFailure;

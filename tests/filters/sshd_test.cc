@@ -215,6 +215,25 @@ TEST_F(SshdFilter, LockedAccountThenDisconnect) {
                   "Bye Bye [preauth]");
 }
 
+TEST_F(SshdFilter, PamFailureCountsOnceWhateverFollows) {
+  const char* kPam =
+      "Nov 22 10:09:30 gw sshd[9251]: pam_unix(sshd:auth): authentication failure; logname= uid=0 "
+      "euid=0 tty=ssh ruser= rhost=192.0.2.116  user=known";
+  const char* kAccepted =
+      "Nov 22 10:09:34 gw sshd[9251]: Accepted password for known from 192.0.2.116 port 52100 "
+      "ssh2";
+  // Alone, then the login succeeds: the mistyped password counts once.
+  Feed(*filter_, kPam);
+  ExpectFailure(*filter_, kAccepted, "192.0.2.116");
+  // Already counted by "Failed password": the success does not count it again.
+  Feed(*filter_, kPam);
+  ExpectFailure(*filter_,
+                "Nov 22 10:09:32 gw sshd[9251]: Failed password for known from 192.0.2.116 port "
+                "52100 ssh2",
+                "192.0.2.116", "known");
+  ExpectNoFailure(*filter_, kAccepted);
+}
+
 TEST_F(SshdFilter, SessionStateExpiresWithLogTime) {
   Feed(*filter_, "Nov 22 10:10:00 gw sshd[9301]: Connection from 198.51.100.44 port 1");
   // Eleven minutes later (max_age is ten): the session is gone.
