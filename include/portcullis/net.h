@@ -6,6 +6,12 @@
 // ("2001:db8::1", "::ffff:192.0.2.1"), IPv6 in brackets ("[2001:db8::1]"), and a "%zone" suffix on
 // IPv6 (stripped). An IPv4-mapped IPv6 address (::ffff:a.b.c.d) becomes the IPv4 address, so the same
 // attacker is counted once whichever way a service logs it.
+//
+// Details of the IPv4 spelling: exactly four decimal octets of one to three digits. Leading zeros
+// are accepted and read as DECIMAL, so "192.030.0.6" is 192.30.0.6 (some services log that way,
+// and inet_aton would read it as octal, inet_pton refuses it). Short forms ("1.2.3"), hex octets
+// and surrounding whitespace are rejected. Brackets are accepted around IPv4 too ("[192.0.2.1]",
+// as postfix logs it). Text longer than 128 bytes is rejected without being scanned.
 #pragma once
 
 #include <array>
@@ -30,8 +36,9 @@ class IpAddress {
 
   static Result<IpAddress> Parse(std::string_view text);
   static IpAddress FromV4(uint32_t host_order);
+  // An IPv4-mapped address (::ffff:a.b.c.d) becomes IPv4, as in Parse.
   static IpAddress FromV6(const std::array<uint8_t, 16>& network_order);
-  // `bytes` is 4 or 16 bytes in network order; anything else returns 0.0.0.0.
+  // `bytes` is 4 or 16 bytes in network order; anything else returns 0.0.0.0. Mapped IPv6 -> IPv4.
   static IpAddress FromBytes(std::span<const uint8_t> bytes);
 
   IpFamily family() const { return family_; }
@@ -43,7 +50,7 @@ class IpAddress {
   const uint8_t* data() const { return bytes_.data(); }
   size_t size() const { return is_v4() ? 4 : 16; }
   std::span<const uint8_t> bytes() const { return {bytes_.data(), size()}; }
-  uint32_t v4_host_order() const;
+  uint32_t v4_host_order() const;  // 0 for IPv6
 
   bool IsLoopback() const;     // 127.0.0.0/8, ::1
   bool IsUnspecified() const;  // 0.0.0.0, ::
@@ -74,7 +81,10 @@ class Cidr {
   static Result<Cidr> Make(const IpAddress& addr, int prefix_len);
 
   // "192.0.2.0/24", "2001:db8::/32", or a bare address (a /32 or /128 block). Host bits set in the
-  // text ("192.0.2.7/24") are cleared, as ignore lists are often written that way.
+  // text ("192.0.2.7/24") are cleared, as ignore lists are often written that way. Any prefix
+  // length up to the family's bit length is accepted, /0 included: refusing absurdly wide bans is
+  // the daemon's job, not the parser's. A mapped block "::ffff:192.0.2.0/120" is the IPv4 block
+  // 192.0.2.0/24; mapped prefixes shorter than /96 are rejected.
   static Result<Cidr> Parse(std::string_view text);
 
   const IpAddress& network() const { return network_; }
@@ -107,7 +117,7 @@ struct CidrHash {
 // Used for ignore lists (a handful of entries) and blocklists (hundreds of thousands).
 class AddressSet {
  public:
-  void Add(const Cidr& block);
+  void Add(const Cidr& block);  // O(log n) search plus O(n) vector shift; use AddAll for bulk
   void AddAll(std::span<const Cidr> blocks);  // one sort for many blocks
   void Clear();
 

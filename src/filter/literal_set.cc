@@ -13,7 +13,9 @@ inline uint32_t Block(const unsigned char* p) { return (uint32_t(p[0]) << 8) | p
 void LiteralSet::Build(const std::vector<std::string>& literals) {
   literals_.clear();
   for (const std::string& l : literals) {
-    if (l.size() >= 2) literals_.push_back(l);
+    if (l.size() >= 2) {
+      literals_.push_back(l);
+    }
   }
   buckets_.clear();
   if (literals_.empty()) {
@@ -21,7 +23,9 @@ void LiteralSet::Build(const std::vector<std::string>& literals) {
     return;
   }
   m_ = literals_[0].size();
-  for (const std::string& l : literals_) m_ = std::min(m_, l.size());
+  for (const std::string& l : literals_) {
+    m_ = std::min(m_, l.size());
+  }
   // The shift is stored in a byte; windows longer than 255 gain nothing measurable.
   m_ = std::min<size_t>(m_, 255);
   shift_.assign(65536, uint8_t(m_ - 1));
@@ -42,7 +46,9 @@ void LiteralSet::Build(const std::vector<std::string>& literals) {
 }
 
 bool LiteralSet::Search(std::string_view text) const {
-  if (m_ == 0 || text.size() < m_) return false;
+  if (m_ == 0 || text.size() < m_) {
+    return false;
+  }
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
   size_t pos = m_ - 1;  // index of the last byte of the window
@@ -56,7 +62,9 @@ bool LiteralSet::Search(std::string_view text) const {
     size_t start = pos + 1 - m_;
     for (uint32_t li : buckets_[bucket_[b] - 1]) {
       const std::string& l = literals_[li];
-      if (n - start >= l.size() && std::memcmp(s + start, l.data(), l.size()) == 0) return true;
+      if (n - start >= l.size() && std::memcmp(s + start, l.data(), l.size()) == 0) {
+        return true;
+      }
     }
     ++pos;
   }

@@ -27,8 +27,8 @@ class LiteralSet {
 
  private:
   std::vector<std::string> literals_;
-  size_t m_ = 0;                 // length of the shortest literal (the scan window)
-  std::vector<uint8_t> shift_;   // per 2-byte block: safe jump distance
+  size_t m_ = 0;                  // length of the shortest literal (the scan window)
+  std::vector<uint8_t> shift_;    // per 2-byte block: safe jump distance
   std::vector<uint16_t> bucket_;  // per block with shift 0: 1 + index into buckets_, or 0
   std::vector<std::vector<uint32_t>> buckets_;  // literal indices ending their m-prefix there
 };

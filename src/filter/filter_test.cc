@@ -1,0 +1,364 @@
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "filter/filter.h"
+
+#include <gtest/gtest.h>
+#include <pcre2.h>
+
+#include <string>
+
+#include "filter/literal_set.h"
+
+namespace portcullis {
+namespace {
+
+// A dateless filter: every line gets the time `now`, so tests step time through `now`.
+FilterDef Def(std::vector<std::string> failregex) {
+  FilterDef def;
+  def.name = "t";
+  def.source = "t.toml";
+  def.failregex = std::move(failregex);
+  def.datepattern = "none";
+  def.no_date = NoDatePolicy::kNow;
+  return def;
+}
+
+std::unique_ptr<Filter> MustCompile(const FilterDef& def, std::string_view mode = "",
+                                    const FilterOptions& options = {}) {
+  Result<std::unique_ptr<Filter>> f = Filter::Compile(def, mode, options);
+  EXPECT_TRUE(f.ok()) << f.status().ToString();
+  return f.ok() ? std::move(*f) : nullptr;
+}
+
+std::string HostOf(Filter& f, std::string_view line, double now = 1000) {
+  LineResult r = f.Process(line, now);
+  return r.kind == LineKind::kFailure ? r.failure->host
+                                      : "<" + std::string(LineKindName(r.kind)) + ">";
+}
+
+TEST(FilterTags, HostMatchesAddressesAndNames) {
+  auto f = MustCompile(Def({"^bad login from <HOST>(?: port \\d+)?$"}));
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(HostOf(*f, "bad login from 192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(HostOf(*f, "bad login from 2001:db8::1 port 22"), "2001:db8::1");
+  EXPECT_EQ(HostOf(*f, "bad login from [2001:db8::2]"), "2001:db8::2");
+  EXPECT_EQ(HostOf(*f, "bad login from [192.0.2.3]"), "192.0.2.3");
+  EXPECT_EQ(HostOf(*f, "bad login from ::ffff:192.0.2.4"), "::ffff:192.0.2.4");
+  EXPECT_EQ(HostOf(*f, "bad login from fe80::1%eth0"), "fe80::1");
+  EXPECT_EQ(HostOf(*f, "bad login from 1:2:3:4:5:6:7:8"), "1:2:3:4:5:6:7:8");
+  EXPECT_EQ(HostOf(*f, "bad login from ::1"), "::1");
+  EXPECT_EQ(HostOf(*f, "bad login from mail.example.org"), "mail.example.org");
+  // Not addresses, and not host names either.
+  EXPECT_EQ(HostOf(*f, "bad login from 1.2.3.4.5"), "<missed>");
+  EXPECT_EQ(HostOf(*f, "bad login from 192.0.2.300"), "<missed>");
+}
+
+TEST(FilterTags, AddressIsParsedForIpsOnly) {
+  auto f = MustCompile(Def({"^x <HOST>$"}));
+  ASSERT_NE(f, nullptr);
+  LineResult r = f->Process("x ::ffff:192.0.2.9", 0);
+  ASSERT_EQ(r.kind, LineKind::kFailure);
+  ASSERT_TRUE(r.failure->address.has_value());
+  EXPECT_EQ(r.failure->address->ToString(), "192.0.2.9");
+  r = f->Process("x host.example.net", 0);
+  ASSERT_EQ(r.kind, LineKind::kFailure);
+  EXPECT_FALSE(r.failure->address.has_value());
+  EXPECT_EQ(r.failure->host, "host.example.net");
+}
+
+TEST(FilterTags, AddrIp4Ip6SubnetCidr) {
+  auto addr = MustCompile(Def({"^a <ADDR>$"}));
+  ASSERT_NE(addr, nullptr);
+  EXPECT_EQ(HostOf(*addr, "a 198.51.100.2"), "198.51.100.2");
+  EXPECT_EQ(HostOf(*addr, "a example.com"), "<missed>");
+  auto ip4 = MustCompile(Def({"^a <IP4>$"}));
+  ASSERT_NE(ip4, nullptr);
+  EXPECT_EQ(HostOf(*ip4, "a 2001:db8::1"), "<missed>");
+  EXPECT_EQ(HostOf(*ip4, "a 203.0.113.7"), "203.0.113.7");
+  auto ip6 = MustCompile(Def({"^a <IP6>$"}));
+  ASSERT_NE(ip6, nullptr);
+  EXPECT_EQ(HostOf(*ip6, "a 203.0.113.7"), "<missed>");
+  EXPECT_EQ(HostOf(*ip6, "a 2001:db8:1:2:3:4:5:6"), "2001:db8:1:2:3:4:5:6");
+  auto subnet = MustCompile(Def({"^net <SUBNET>$"}));
+  ASSERT_NE(subnet, nullptr);
+  LineResult r = subnet->Process("net 192.0.2.0/24", 0);
+  ASSERT_EQ(r.kind, LineKind::kFailure);
+  EXPECT_EQ(r.failure->host, "192.0.2.0");
+  ASSERT_EQ(r.failure->fields.size(), 1u);
+  EXPECT_EQ(r.failure->fields[0], (std::pair<std::string, std::string>("cidr", "24")));
+}
+
+TEST(FilterTags, AddressIsAWholeToken) {
+  auto f = MustCompile(Def({"<IP4>"}));
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(HostOf(*f, "v1.2.3.4"), "<missed>");
+  EXPECT_EQ(HostOf(*f, "1.2.3.4.5"), "<missed>");
+  EXPECT_EQ(HostOf(*f, "11.2.3.4x"), "<missed>");
+  EXPECT_EQ(HostOf(*f, "at 10.0.0.1."), "10.0.0.1");
+  EXPECT_EQ(HostOf(*f, "[10.0.0.2]:22"), "10.0.0.2");
+}
+
+TEST(FilterExpand, VarsNestAndGroupsStayUntouched) {
+  std::map<std::string, std::string> vars = {{"a", "x<b>"}, {"b", "y"}};
+  Result<std::string> r = ExpandRegex("(?<user>\\S+) (?P<n>.) \\k<user> \\g<n> \\<lt> <a>", vars);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, "(?<user>\\S+) (?P<n>.) \\k<user> \\g<n> \\<lt> xy");
+  // Lookbehinds and classes are not tags.
+  r = ExpandRegex("(?<=a)(?<!b)[<a>]", vars);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, "(?<=a)(?<!b)[<a>]");
+}
+
+TEST(FilterExpand, Errors) {
+  std::map<std::string, std::string> vars = {{"a", "<b>"}, {"b", "<a>"}};
+  EXPECT_EQ(ExpandRegex("<a>", vars).status().message(), "var cycle: a -> b -> a");
+  EXPECT_EQ(ExpandRegex("<nope>", vars).status().message(),
+            "unknown var <nope> (define it in [vars], or write \\< for a literal '<')");
+  EXPECT_EQ(ExpandRegex("<HOSTS>", vars).status().message(),
+            "unknown tag <HOSTS> (tags: HOST, ADDR, IP4, IP6, CIDR, SUBNET, SET:flag, NEED:flag; "
+            "write \\< for a literal '<')");
+  std::vector<std::string> sets, needs;
+  ASSERT_TRUE(ExpandRegex("a<SET:x>b<NEED:y>", {}, &sets, &needs).ok());
+  EXPECT_EQ(sets, std::vector<std::string>{"x"});
+  EXPECT_EQ(needs, std::vector<std::string>{"y"});
+}
+
+TEST(FilterCompile, RegexErrorsNameFileKeyMessageAndOffset) {
+  FilterDef def = Def({"^ok <HOST>$", "^broken (<HOST>$"});
+  Result<std::unique_ptr<Filter>> f = Filter::Compile(def, "", {});
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.status().message(), "t.toml: failregex[1]: missing closing parenthesis at offset 16");
+  def = Def({"^ok <HOST>$"});
+  def.modes["more"].failregex = {"^fine <HOST>$", "x<nope>"};
+  f = Filter::Compile(def, "more", {});
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.status().message(),
+            "t.toml: modes.more.failregex[1]: unknown var <nope> (define it in [vars], or write "
+            "\\< for a literal '<')");
+  f = Filter::Compile(def, "missing", {});
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.status().message(), "t.toml: no mode named 'missing'");
+}
+
+TEST(FilterMatch, FirstBranchDecidesAndCapturesAreKept) {
+  FilterDef def = Def(
+      {"^auth failed for (?<user>\\S+) from <HOST> via (?<iface>\\w+)$", "^probe from <HOST>$"});
+  def.ignoreregex = {"from 192\\.0\\.2\\.99"};
+  auto f = MustCompile(def);
+  ASSERT_NE(f, nullptr);
+  LineResult r = f->Process("auth failed for eve from 203.0.113.5 via eth1", 42);
+  ASSERT_EQ(r.kind, LineKind::kFailure);
+  EXPECT_EQ(r.regex_index, 0);
+  EXPECT_EQ(r.failure->user, "eve");
+  EXPECT_EQ(r.failure->time, 42);
+  ASSERT_EQ(r.failure->fields.size(), 1u);
+  EXPECT_EQ(r.failure->fields[0].first, "iface");
+  EXPECT_EQ(r.failure->fields[0].second, "eth1");
+  r = f->Process("probe from 2001:db8::7", 42);
+  ASSERT_EQ(r.kind, LineKind::kFailure);
+  EXPECT_EQ(r.regex_index, 1);
+  EXPECT_EQ(r.failure->host, "2001:db8::7");
+  EXPECT_EQ(f->Process("probe from 192.0.2.99", 42).kind, LineKind::kIgnored);
+  EXPECT_EQ(f->Process("probe at 192.0.2.98", 42).kind, LineKind::kSkipped);  // no literal
+  EXPECT_EQ(f->Process("probe from nowhere!", 42).kind, LineKind::kMissed);
+}
+
+TEST(FilterMatch, PrefregexContentNarrowsAndAnchors) {
+  FilterDef def = Def({"^denied <HOST>$"});
+  def.prefregex = "^\\S+ app\\[(?<pid>\\d+)\\]: (?<content>.+)$";
+  auto f = MustCompile(def);
+  ASSERT_NE(f, nullptr);
+  LineResult r = f->Process("host app[7]: denied 192.0.2.5", 0);
+  ASSERT_EQ(r.kind, LineKind::kFailure);
+  ASSERT_EQ(r.failure->fields.size(), 1u);
+  EXPECT_EQ(r.failure->fields[0].second, "7");
+  // ^ anchors at the start of the content: text before it cannot take part.
+  EXPECT_EQ(f->Process("host other[7]: denied 192.0.2.5", 0).kind, LineKind::kMissed);
+}
+
+TEST(FilterMatch, ModesAddRegexesAndIncludeOthers) {
+  FilterDef def = Def({"^base <HOST>$"});
+  def.modes["normal"] = {};
+  def.modes["ddos"].failregex = {"^flood <HOST>$"};
+  def.modes["extra"].failregex = {"^odd <HOST>$"};
+  def.modes["aggressive"].include = {"normal", "ddos", "extra"};
+  def.default_mode = "normal";
+  auto normal = MustCompile(def);
+  auto aggressive = MustCompile(def, "aggressive");
+  ASSERT_NE(normal, nullptr);
+  ASSERT_NE(aggressive, nullptr);
+  EXPECT_EQ(normal->failregexes().size(), 1u);
+  EXPECT_EQ(aggressive->failregexes().size(), 3u);
+  EXPECT_EQ(HostOf(*normal, "flood 192.0.2.1"), "<skipped>");
+  EXPECT_EQ(HostOf(*aggressive, "flood 192.0.2.1"), "192.0.2.1");
+  EXPECT_EQ(HostOf(*aggressive, "odd 192.0.2.2"), "192.0.2.2");
+}
+
+TEST(FilterMatch, InjectedAddressInUserTextIsNotTheHost) {
+  auto f = MustCompile(Def({"^Invalid user (?<user>.*?) from <HOST> port \\d+$"}));
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(HostOf(*f, "Invalid user x from 192.0.2.66 port 22 from 198.51.100.8 port 4"),
+            "198.51.100.8");
+  EXPECT_EQ(HostOf(*f, "Invalid user root from 198.51.100.1 from 203.0.113.8 port 4"),
+            "203.0.113.8");
+}
+
+TEST(FilterMatch, NoDateSkipsUnlessNow) {
+  FilterDef def = Def({"^bad <HOST>$"});
+  def.datepattern = "";  // auto detection; the line has no date
+  def.no_date = NoDatePolicy::kSkip;
+  auto skip = MustCompile(def);
+  ASSERT_NE(skip, nullptr);
+  EXPECT_EQ(skip->Process("bad 192.0.2.1", 5).kind, LineKind::kNoDate);
+  def.no_date = NoDatePolicy::kNow;
+  auto now = MustCompile(def);
+  ASSERT_NE(now, nullptr);
+  LineResult r = now->Process("bad 192.0.2.1", 5);
+  ASSERT_EQ(r.kind, LineKind::kFailure);
+  EXPECT_EQ(r.failure->time, 5);
+}
+
+// ^(a+)+$ on "aaa...ab" backtracks exponentially; the match limit must stop it.
+TEST(FilterLimits, CatastrophicBacktrackingHitsTheMatchLimit) {
+  FilterDef def = Def({"^(a+)+$"});
+  auto f = MustCompile(def);
+  ASSERT_NE(f, nullptr);
+  std::string line(40, 'a');
+  line += 'b';
+  LineResult r = f->Process(line, 0);
+  EXPECT_EQ(r.kind, LineKind::kMissed);
+  EXPECT_TRUE(r.limit_exceeded);
+}
+
+// The same bound, checked on PCRE2's own result code with the settings Filter uses.
+TEST(FilterLimits, Pcre2ReportsMatchLimitForPathologicalPattern) {
+  int err = 0;
+  PCRE2_SIZE off = 0;
+  const char* pattern = "^(a+)+$";
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern), PCRE2_ZERO_TERMINATED, 0,
+                                   &err, &off, nullptr);
+  ASSERT_NE(code, nullptr);
+  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+  pcre2_match_context* ctx = pcre2_match_context_create(nullptr);
+  pcre2_set_match_limit(ctx, FilterOptions().match_limit);
+  pcre2_set_depth_limit(ctx, FilterOptions().depth_limit);
+  pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
+  std::string subject(40, 'a');
+  subject += 'b';
+  int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0, md,
+                       ctx);
+  EXPECT_TRUE(rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT) << rc;
+  pcre2_match_data_free(md);
+  pcre2_match_context_free(ctx);
+  pcre2_code_free(code);
+}
+
+TEST(FilterPrefilter, RequiredLiteral) {
+  EXPECT_EQ(RequiredLiteral("^Failed password for (?<user>.*) from"), "Failed password for ");
+  EXPECT_EQ(RequiredLiteral("abc\\.def\\[x"), "abc.def[x");
+  EXPECT_EQ(RequiredLiteral("ab?cdef"), "cdef");
+  EXPECT_EQ(RequiredLiteral("abx+yz"), "abx");
+  EXPECT_EQ(RequiredLiteral("a|bcdef"), "");
+  EXPECT_EQ(RequiredLiteral("(?i)abcdef"), "");
+  EXPECT_EQ(RequiredLiteral("(?:optional text)?xy\\d+"), "xy");
+  EXPECT_EQ(RequiredLiteral("[abc]defg{2,3}h"), "defg");
+  EXPECT_EQ(RequiredLiteral("[abc]defg{0,3}h"), "def");
+  EXPECT_EQ(RequiredLiteral("x{abc}"), "x{abc}");
+  EXPECT_EQ(RequiredLiteral("\\x41bc\\QLIT\\Eword"), "word");
+}
+
+TEST(FilterPrefilter, SkipsLinesWithoutLiteralsAndDisablesWhenNone) {
+  auto f = MustCompile(Def({"^Failed login from <HOST>$", "^Bad thing <HOST>$"}));
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(f->prefilter_enabled());
+  EXPECT_EQ(f->Process("unrelated line", 0).kind, LineKind::kSkipped);
+  EXPECT_EQ(f->Process("Bad thing here!", 0).kind, LineKind::kMissed);
+  auto off = MustCompile(Def({"^Failed login from <HOST>$", "^\\w+ <HOST>$"}));
+  ASSERT_NE(off, nullptr);
+  EXPECT_FALSE(off->prefilter_enabled());
+  EXPECT_EQ(off->Process("unrelated line!", 0).kind, LineKind::kMissed);
+}
+
+TEST(LiteralSet, FindsAnyLiteralAnywhere) {
+  LiteralSet s;
+  s.Build({"Failed ", "Invalid user", "abc"});
+  EXPECT_TRUE(s.Search("xx Failed password"));
+  EXPECT_TRUE(s.Search("Invalid user"));
+  EXPECT_TRUE(s.Search("zzabc"));
+  EXPECT_TRUE(s.Search("abc"));
+  EXPECT_FALSE(s.Search("ab"));
+  EXPECT_FALSE(s.Search("Failed"));
+  EXPECT_FALSE(s.Search(std::string_view("a\0bc", 4)));
+  EXPECT_FALSE(s.Search(""));
+  LiteralSet empty;
+  empty.Build({});
+  EXPECT_FALSE(empty.Search("anything"));
+}
+
+FilterDef SessionDef() {
+  FilterDef def = Def({"^\\[(?<pid>\\d+)\\] too many failures$",
+                       "^\\[(?<pid>\\d+)\\] gave up from <HOST>$<NEED:locked>"});
+  def.has_session = true;
+  def.session.key = "pid";
+  def.session.max_sessions = 2;
+  def.session.max_age = 60;
+  def.session.remember = {"^\\[(?<pid>\\d+)\\] connect from <HOST>$",
+                          "^\\[(?<pid>\\d+)\\] account (?<user>\\S+) locked$<SET:locked>"};
+  return def;
+}
+
+TEST(FilterSession, HostFromEarlierLineOfTheSameSession) {
+  auto f = MustCompile(SessionDef());
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->Process("[1] connect from 192.0.2.1", 100).kind, LineKind::kRemembered);
+  EXPECT_EQ(HostOf(*f, "[2] too many failures", 101), "<remembered>");
+  EXPECT_EQ(HostOf(*f, "[1] too many failures", 102), "192.0.2.1");
+}
+
+TEST(FilterSession, FlagRequiredAndConsumed) {
+  auto f = MustCompile(SessionDef());
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(HostOf(*f, "[5] gave up from 192.0.2.5", 100), "<missed>");
+  f->Process("[5] account root locked", 101);
+  LineResult r = f->Process("[5] gave up from 192.0.2.5", 102);
+  ASSERT_EQ(r.kind, LineKind::kFailure);
+  EXPECT_EQ(r.failure->host, "192.0.2.5");
+  EXPECT_EQ(r.failure->user, "root");  // from the session
+  EXPECT_EQ(HostOf(*f, "[5] gave up from 192.0.2.5", 103), "<missed>");
+}
+
+TEST(FilterSession, BoundedByCountAndAge) {
+  auto f = MustCompile(SessionDef());
+  ASSERT_NE(f, nullptr);
+  f->Process("[1] connect from 192.0.2.1", 100);
+  f->Process("[2] connect from 192.0.2.2", 101);
+  f->Process("[3] connect from 192.0.2.3", 102);  // evicts [1], the oldest
+  EXPECT_EQ(f->session_count(), 2u);
+  EXPECT_EQ(HostOf(*f, "[1] too many failures", 103), "<remembered>");
+  EXPECT_EQ(HostOf(*f, "[3] too many failures", 104), "192.0.2.3");
+  // 61 s of log time later, [3] has aged out.
+  EXPECT_EQ(HostOf(*f, "[3] too many failures", 166), "<remembered>");
+}
+
+TEST(FilterSession, SetAndNeedRequireASessionSection) {
+  FilterDef def = Def({"^x <HOST>$<NEED:a>"});
+  Result<std::unique_ptr<Filter>> f = Filter::Compile(def, "", {});
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.status().message(),
+            "t.toml: failregex[0]: <SET:...>/<NEED:...> need a [session] section");
+  def = SessionDef();
+  def.session.key = "nokey";
+  f = Filter::Compile(def, "", {});
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.status().message(), "t.toml: session.key: no regex has a group named 'nokey'");
+}
+
+TEST(FilterMatch, InvalidUtf8AndNulBytesAreJustBytes) {
+  auto f = MustCompile(Def({"^bad <HOST>$"}));
+  ASSERT_NE(f, nullptr);
+  std::string line("bad \xff\xfe\x00 192.0.2.1", 17);
+  EXPECT_EQ(f->Process(line, 0).kind, LineKind::kMissed);
+  EXPECT_EQ(HostOf(*f, "bad 192.0.2.1"), "192.0.2.1");
+}
+
+}  // namespace
+}  // namespace portcullis
