@@ -59,18 +59,33 @@ std::string Dns() {
 // Placed at the end so that they do not shift the group numbers of the regexes before them.
 const std::string& DefineBlock() {
   static const std::string block =
-      "(?(DEFINE)(?<pcip4>" + Ip4() + ")(?<pcip6>" + Ip6() + ")(?<pcdns>" + Dns() + "))";
+      "(?(DEFINE)(?<pcip4>(?>" + Ip4() + "))(?<pcip6>(?>" + Ip6() + "))(?<pcdns>(?>" + Dns() +
+      ")))";
   return block;
 }
 constexpr int kDefineGroups = 3;
 
 constexpr std::string_view kZone = "(?:%[\\w.-]{1,32})?";
 
-std::string TagExpansion(std::string_view tag) {
+std::string TagExpansionBody(std::string_view tag, bool inline_tags);
+
+// Every tag is an atomic group: an address is a whole token, so once one alternative matched
+// there is no other way to read the same text, and retrying them all when the rest of the regex
+// fails (common: most lines miss) only burns time.
+// `inline_tags`: copy the address patterns into the tag (fastest), or call them as subroutines of
+// DefineBlock() (smaller: used when a filter with many tags would exceed PCRE2's size limit).
+std::string TagExpansion(std::string_view tag, bool inline_tags) {
+  std::string body = TagExpansionBody(tag, inline_tags);
+  return body.empty() ? body : "(?>" + body + ")";
+}
+
+std::string TagExpansionBody(std::string_view tag, bool inline_tags) {
   // IPv4 is tried first: it is the common case and cannot match the start of an IPv6 address
   // (its lookarounds reject a neighbouring ':' or hex digit run).
   std::string zone(kZone);
-  const std::string ip4 = "(?&pcip4)", ip6 = "(?&pcip6)", dns = "(?&pcdns)";
+  const std::string ip4 = inline_tags ? "(?>" + Ip4() + ")" : "(?&pcip4)";
+  const std::string ip6 = inline_tags ? "(?>" + Ip6() + ")" : "(?&pcip6)";
+  const std::string dns = inline_tags ? "(?>" + Dns() + ")" : "(?&pcdns)";
   if (tag == "HOST") {
     return "(?:\\[(?<host>" + ip6 + "|" + ip4 + ")" + zone + "\\]|(?<host>" + ip4 + ")|(?<host>" +
            ip6 + ")" + zone + "|(?<host>" + dns + "))";
@@ -124,8 +139,8 @@ size_t SkipClass(std::string_view re, size_t i) {
 class Expander {
  public:
   Expander(const std::map<std::string, std::string>& vars, std::vector<std::string>* sets,
-           std::vector<std::string>* needs)
-      : vars_(vars), sets_(sets), needs_(needs) {}
+           std::vector<std::string>* needs, bool inline_tags)
+      : vars_(vars), sets_(sets), needs_(needs), inline_tags_(inline_tags) {}
 
   Status Expand(std::string_view re, std::string* out, int depth) {
     if (depth > 32) {
@@ -213,7 +228,7 @@ class Expander {
       return Status::InvalidArgument("unknown tag <" + std::string(name) + ">");
     }
     if (upper) {
-      std::string exp = TagExpansion(name);
+      std::string exp = TagExpansion(name, inline_tags_);
       if (exp.empty()) {
         return Status::InvalidArgument("unknown tag <" + std::string(name) +
                                        "> (tags: HOST, ADDR, IP4, IP6, CIDR, SUBNET, SET:flag, "
@@ -247,6 +262,7 @@ class Expander {
   const std::map<std::string, std::string>& vars_;
   std::vector<std::string>* sets_;
   std::vector<std::string>* needs_;
+  bool inline_tags_;
   std::vector<std::string> stack_;
 };
 
@@ -482,7 +498,7 @@ std::string_view LineKindName(LineKind kind) {
 Result<std::string> ExpandRegex(std::string_view regex,
                                 const std::map<std::string, std::string>& vars,
                                 std::vector<std::string>* sets, std::vector<std::string>* needs) {
-  Expander ex(vars, sets, needs);
+  Expander ex(vars, sets, needs, /*inline_tags=*/false);
   std::string out;
   PORTCULLIS_RETURN_IF_ERROR(ex.Expand(regex, &out, 0));
   return out;
@@ -928,17 +944,19 @@ Status CollectMode(const FilterDef& def, const std::string& name, std::set<std::
 // Expands and checks one regex; errors name the file and the key. The raw text is compiled first
 // so that a syntax error's offset points into what the user wrote.
 Result<std::string> Prepare(const FilterDef& def, const Source& src, std::vector<std::string>* sets,
-                            std::vector<std::string>* needs) {
+                            std::vector<std::string>* needs, bool inline_tags) {
   std::string where = def.source + ": " + src.key;
-  Result<std::string> expanded = ExpandRegex(src.regex, def.vars, sets, needs);
-  if (!expanded.ok()) {
-    return Status::InvalidArgument(where + ": " + expanded.status().message());
+  std::string expanded;
+  Expander ex(def.vars, sets, needs, inline_tags);
+  Status st = ex.Expand(src.regex, &expanded, 0);
+  if (!st.ok()) {
+    return Status::InvalidArgument(where + ": " + st.message());
   }
   Result<CodePtr> raw = CompileOne(src.regex, where, false);
   if (!raw.ok()) {
     return raw.status();
   }
-  Result<CodePtr> full = CompileOne(*expanded, where + " (after expanding vars and tags)");
+  Result<CodePtr> full = CompileOne(expanded, where + " (after expanding vars and tags)");
   if (!full.ok()) {
     return full.status();
   }
@@ -949,6 +967,17 @@ Result<std::string> Prepare(const FilterDef& def, const Source& src, std::vector
 
 Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::string_view mode_arg,
                                                 const FilterOptions& options) {
+  Result<std::unique_ptr<Filter>> f = CompileImpl(def, mode_arg, options, /*inline_tags=*/true);
+  if (!f.ok() && f.status().message().find("too large") != std::string::npos) {
+    return CompileImpl(def, mode_arg, options, /*inline_tags=*/false);
+  }
+  return f;
+}
+
+Result<std::unique_ptr<Filter>> Filter::CompileImpl(const FilterDef& def,
+                                                    std::string_view mode_arg,
+                                                    const FilterOptions& options,
+                                                    bool inline_tags) {
   auto impl = std::make_unique<Impl>();
   impl->source = def.source;
 
@@ -1012,7 +1041,7 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
   std::vector<std::string> expanded(all.size());
   for (size_t i = 0; i < all.size(); ++i) {
     std::vector<std::string> sets, needs;
-    Result<std::string> exp = Prepare(def, *all[i], &sets, &needs);
+    Result<std::string> exp = Prepare(def, *all[i], &sets, &needs, inline_tags);
     if (!exp.ok()) {
       return exp.status();
     }
@@ -1106,7 +1135,7 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
   if (!ignore.empty()) {
     std::string ign = "(?:";
     for (size_t i = 0; i < ignore.size(); ++i) {
-      Result<std::string> exp = Prepare(def, ignore[i], nullptr, nullptr);
+      Result<std::string> exp = Prepare(def, ignore[i], nullptr, nullptr, inline_tags);
       if (!exp.ok()) {
         return exp.status();
       }
@@ -1124,7 +1153,7 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
   }
 
   if (!def.prefregex.empty()) {
-    Result<std::string> exp = Prepare(def, {"prefregex", def.prefregex}, nullptr, nullptr);
+    Result<std::string> exp = Prepare(def, {"prefregex", def.prefregex}, nullptr, nullptr, inline_tags);
     if (!exp.ok()) {
       return exp.status();
     }
