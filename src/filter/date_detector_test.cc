@@ -4,8 +4,12 @@
 #include <time.h>
 
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "filter/time_zone.h"
 
