@@ -638,9 +638,19 @@ struct Filter::Impl {
   std::string source;
   std::vector<std::string> failregexes;
   std::vector<std::string> ignoreregexes;
-  std::vector<std::string> literals;
+  std::vector<std::string> literals;  // all of them, for display
   bool prefilter = false;
-  LiteralSet literal_set;
+  LiteralSet literal_set;  // literals of the regexes without <NEED:...>
+  // Literals of the <NEED:...> regexes, per set of needed flags: searched only while some session
+  // holds those flags, so a benign "Accepted ..." line is skipped when no session waits for it.
+  struct Gate {
+    uint64_t needs = 0;
+    std::vector<std::string> literals;
+    LiteralSet set;
+  };
+  std::vector<Gate> gates;
+  std::array<uint32_t, 64> flag_sessions{};  // per flag bit: sessions holding it
+  uint64_t live_flags = 0;                   // bits with flag_sessions > 0
   std::unique_ptr<DateDetector> dates;
   bool no_date_now = false;
 
@@ -668,6 +678,8 @@ struct Filter::Impl {
   std::unordered_map<std::string, std::list<Session>::iterator> sessions;
 
   LineResult Process(std::string_view line, double now);
+  void SetFlags(Session* s, uint64_t flags);
+  void DropOldest();
   Session* FindSession(std::string_view key, double t);
   Session* TouchSession(std::string_view key, double t);
 };
@@ -694,12 +706,36 @@ std::optional<std::string_view> FirstSet(std::string_view subject, const PCRE2_S
 
 }  // namespace
 
+void Filter::Impl::SetFlags(Session* s, uint64_t flags) {
+  uint64_t changed = s->flags ^ flags;
+  for (int bit = 0; changed != 0; ++bit, changed >>= 1) {
+    if ((changed & 1) == 0) {
+      continue;
+    }
+    uint64_t mask = uint64_t{1} << bit;
+    if ((flags & mask) != 0) {
+      ++flag_sessions[size_t(bit)];
+      live_flags |= mask;
+    } else if (--flag_sessions[size_t(bit)] == 0) {
+      live_flags &= ~mask;
+    }
+  }
+  s->flags = flags;
+}
+
+void Filter::Impl::DropOldest() {
+  SetFlags(&lru.front(), 0);
+  sessions.erase(lru.front().key);
+  lru.pop_front();
+}
+
 Session* Filter::Impl::FindSession(std::string_view key, double t) {
   auto it = sessions.find(std::string(key));
   if (it == sessions.end()) {
     return nullptr;
   }
   if (t - it->second->last > max_age) {
+    SetFlags(&*it->second, 0);
     lru.erase(it->second);
     sessions.erase(it);
     return nullptr;
@@ -710,8 +746,7 @@ Session* Filter::Impl::FindSession(std::string_view key, double t) {
 Session* Filter::Impl::TouchSession(std::string_view key, double t) {
   // Drop sessions that aged out, oldest first, so memory follows log time.
   while (!lru.empty() && t - lru.front().last > max_age) {
-    sessions.erase(lru.front().key);
-    lru.pop_front();
+    DropOldest();
   }
   std::string k(key);
   auto it = sessions.find(k);
@@ -721,8 +756,7 @@ Session* Filter::Impl::TouchSession(std::string_view key, double t) {
     return &*it->second;
   }
   if (sessions.size() >= max_sessions && !lru.empty()) {
-    sessions.erase(lru.front().key);
-    lru.pop_front();
+    DropOldest();
   }
   lru.push_back(Session{k, {}, {}, 0, t});
   auto last = std::prev(lru.end());
@@ -733,8 +767,17 @@ Session* Filter::Impl::TouchSession(std::string_view key, double t) {
 LineResult Filter::Impl::Process(std::string_view line, double now) {
   LineResult r;
   if (prefilter && !literal_set.Search(line)) {
-    r.kind = LineKind::kSkipped;
-    return r;
+    bool open = false;
+    for (const Gate& g : gates) {
+      if ((live_flags & g.needs) == g.needs && g.set.Search(line)) {
+        open = true;
+        break;
+      }
+    }
+    if (!open) {
+      r.kind = LineKind::kSkipped;
+      return r;
+    }
   }
 
   // Date: found, then cut out so that regexes see only the message.
@@ -836,7 +879,7 @@ LineResult Filter::Impl::Process(std::string_view line, double now) {
     if (user && !user->empty()) {
       s->user.assign(user->data(), user->size());
     }
-    s->flags |= b.sets;
+    SetFlags(s, s->flags | b.sets);
   };
 
   if (b.failregex_index < 0) {
@@ -900,7 +943,7 @@ LineResult Filter::Impl::Process(std::string_view line, double now) {
   if (session != nullptr) {
     // A counted failure uses up the session's flags: a pam_unix failure already counted by the
     // "Failed password" line after it must not count again when the user finally gets in.
-    session->flags = 0;
+    SetFlags(session, 0);
   }
 
   r.kind = LineKind::kFailure;
@@ -1030,6 +1073,7 @@ Result<std::unique_ptr<Filter>> Filter::CompileImpl(const FilterDef& def,
   // flag is missing would otherwise hide a later regex that matches the same line).
   std::string combined = "(?:";
   bool prefilter = true;
+  std::vector<std::string> base_literals;
   std::vector<const Source*> all;
   all.reserve(fail.size() + remember.size());
   for (const Source& s : fail) {
@@ -1057,9 +1101,25 @@ Result<std::unique_ptr<Filter>> Filter::CompileImpl(const FilterDef& def,
     std::string lit = RequiredLiteral(*exp);
     if (lit.size() < 3) {
       prefilter = false;
-    } else if (std::find(impl->literals.begin(), impl->literals.end(), lit) ==
-               impl->literals.end()) {
-      impl->literals.push_back(lit);
+    } else {
+      uint64_t needs = impl->branches.back().needs;
+      std::vector<std::string>* list = &base_literals;
+      if (needs != 0) {
+        auto g = std::find_if(impl->gates.begin(), impl->gates.end(),
+                              [&](const Impl::Gate& x) { return x.needs == needs; });
+        if (g == impl->gates.end()) {
+          impl->gates.emplace_back();
+          impl->gates.back().needs = needs;
+          g = std::prev(impl->gates.end());
+        }
+        list = &g->literals;
+      }
+      if (std::find(list->begin(), list->end(), lit) == list->end()) {
+        list->push_back(lit);
+      }
+      if (std::find(impl->literals.begin(), impl->literals.end(), lit) == impl->literals.end()) {
+        impl->literals.push_back(lit);
+      }
     }
     expanded[i] = std::move(*exp);
   }
@@ -1191,9 +1251,13 @@ Result<std::unique_ptr<Filter>> Filter::CompileImpl(const FilterDef& def,
 
   impl->prefilter = prefilter;
   if (prefilter) {
-    impl->literal_set.Build(impl->literals);
+    impl->literal_set.Build(base_literals);
+    for (Impl::Gate& g : impl->gates) {
+      g.set.Build(g.literals);
+    }
   } else {
     impl->literals.clear();
+    impl->gates.clear();
   }
 
   std::string datepattern = options.datepattern.empty() ? def.datepattern : options.datepattern;
