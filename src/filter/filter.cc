@@ -58,9 +58,8 @@ std::string Dns() {
 // every tag: a filter with twenty <HOST> tags would otherwise exceed PCRE2's pattern size limit.
 // Placed at the end so that they do not shift the group numbers of the regexes before them.
 const std::string& DefineBlock() {
-  static const std::string block =
-      "(?(DEFINE)(?<pcip4>(?>" + Ip4() + "))(?<pcip6>(?>" + Ip6() + "))(?<pcdns>(?>" + Dns() +
-      ")))";
+  static const std::string block = "(?(DEFINE)(?<pcip4>(?>" + Ip4() + "))(?<pcip6>(?>" + Ip6() +
+                                   "))(?<pcdns>(?>" + Dns() + ")))";
   return block;
 }
 constexpr int kDefineGroups = 3;
@@ -640,15 +639,11 @@ struct Filter::Impl {
   std::vector<std::string> ignoreregexes;
   std::vector<std::string> literals;  // all of them, for display
   bool prefilter = false;
-  LiteralSet literal_set;  // literals of the regexes without <NEED:...>
-  // Literals of the <NEED:...> regexes, per set of needed flags: searched only while some session
+  // One scan for all literals. Group 0: regexes without <NEED:...>, always searched. Group g > 0:
+  // the <NEED:...> regexes needing the flags gate_needs[g-1]; searched only while some session
   // holds those flags, so a benign "Accepted ..." line is skipped when no session waits for it.
-  struct Gate {
-    uint64_t needs = 0;
-    std::vector<std::string> literals;
-    LiteralSet set;
-  };
-  std::vector<Gate> gates;
+  LiteralSet literal_set;
+  std::vector<uint64_t> gate_needs;
   std::array<uint32_t, 64> flag_sessions{};  // per flag bit: sessions holding it
   uint64_t live_flags = 0;                   // bits with flag_sessions > 0
   std::unique_ptr<DateDetector> dates;
@@ -766,15 +761,14 @@ Session* Filter::Impl::TouchSession(std::string_view key, double t) {
 
 LineResult Filter::Impl::Process(std::string_view line, double now) {
   LineResult r;
-  if (prefilter && !literal_set.Search(line)) {
-    bool open = false;
-    for (const Gate& g : gates) {
-      if ((live_flags & g.needs) == g.needs && g.set.Search(line)) {
-        open = true;
-        break;
+  if (prefilter) {
+    uint64_t open = 1;
+    for (size_t g = 0; g < gate_needs.size(); ++g) {
+      if ((live_flags & gate_needs[g]) == gate_needs[g]) {
+        open |= uint64_t{2} << g;
       }
     }
-    if (!open) {
+    if (!literal_set.Search(line, open)) {
       r.kind = LineKind::kSkipped;
       return r;
     }
@@ -1017,8 +1011,7 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
   return f;
 }
 
-Result<std::unique_ptr<Filter>> Filter::CompileImpl(const FilterDef& def,
-                                                    std::string_view mode_arg,
+Result<std::unique_ptr<Filter>> Filter::CompileImpl(const FilterDef& def, std::string_view mode_arg,
                                                     const FilterOptions& options,
                                                     bool inline_tags) {
   auto impl = std::make_unique<Impl>();
@@ -1073,7 +1066,8 @@ Result<std::unique_ptr<Filter>> Filter::CompileImpl(const FilterDef& def,
   // flag is missing would otherwise hide a later regex that matches the same line).
   std::string combined = "(?:";
   bool prefilter = true;
-  std::vector<std::string> base_literals;
+  std::vector<std::string> all_literals;
+  std::vector<uint8_t> literal_groups;
   std::vector<const Source*> all;
   all.reserve(fail.size() + remember.size());
   for (const Source& s : fail) {
@@ -1102,21 +1096,21 @@ Result<std::unique_ptr<Filter>> Filter::CompileImpl(const FilterDef& def,
     if (lit.size() < 3) {
       prefilter = false;
     } else {
+      // Up to 63 flag sets get their own group; any beyond share the always-searched group 0.
       uint64_t needs = impl->branches.back().needs;
-      std::vector<std::string>* list = &base_literals;
+      uint8_t group = 0;
       if (needs != 0) {
-        auto g = std::find_if(impl->gates.begin(), impl->gates.end(),
-                              [&](const Impl::Gate& x) { return x.needs == needs; });
-        if (g == impl->gates.end()) {
-          impl->gates.emplace_back();
-          impl->gates.back().needs = needs;
-          g = std::prev(impl->gates.end());
+        auto g = std::find(impl->gate_needs.begin(), impl->gate_needs.end(), needs);
+        if (g == impl->gate_needs.end() && impl->gate_needs.size() < 63) {
+          impl->gate_needs.push_back(needs);
+          g = std::prev(impl->gate_needs.end());
         }
-        list = &g->literals;
+        if (g != impl->gate_needs.end()) {
+          group = uint8_t(1 + (g - impl->gate_needs.begin()));
+        }
       }
-      if (std::find(list->begin(), list->end(), lit) == list->end()) {
-        list->push_back(lit);
-      }
+      literal_groups.push_back(group);
+      all_literals.push_back(lit);
       if (std::find(impl->literals.begin(), impl->literals.end(), lit) == impl->literals.end()) {
         impl->literals.push_back(lit);
       }
@@ -1213,7 +1207,8 @@ Result<std::unique_ptr<Filter>> Filter::CompileImpl(const FilterDef& def,
   }
 
   if (!def.prefregex.empty()) {
-    Result<std::string> exp = Prepare(def, {"prefregex", def.prefregex}, nullptr, nullptr, inline_tags);
+    Result<std::string> exp =
+        Prepare(def, {"prefregex", def.prefregex}, nullptr, nullptr, inline_tags);
     if (!exp.ok()) {
       return exp.status();
     }
@@ -1251,13 +1246,10 @@ Result<std::unique_ptr<Filter>> Filter::CompileImpl(const FilterDef& def,
 
   impl->prefilter = prefilter;
   if (prefilter) {
-    impl->literal_set.Build(base_literals);
-    for (Impl::Gate& g : impl->gates) {
-      g.set.Build(g.literals);
-    }
+    impl->literal_set.Build(all_literals, literal_groups);
   } else {
     impl->literals.clear();
-    impl->gates.clear();
+    impl->gate_needs.clear();
   }
 
   std::string datepattern = options.datepattern.empty() ? def.datepattern : options.datepattern;
