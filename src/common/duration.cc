@@ -12,8 +12,8 @@ struct Unit {
 
 // Largest first: the order components must appear in, and the order FormatDuration emits.
 constexpr std::array<Unit, 6> kUnits = {{
-    {'y', 365 * 86400},
-    {'w', 7 * 86400},
+    {'y', int64_t{365} * 86400},
+    {'w', int64_t{7} * 86400},
     {'d', 86400},
     {'h', 3600},
     {'m', 60},
@@ -38,7 +38,9 @@ std::string Quote(std::string_view text) {
       out += kHex[c & 0xf];
     }
   }
-  if (text.size() > kMaxQuoted) out += "...";
+  if (text.size() > kMaxQuoted) {
+    out += "...";
+  }
   out += "'";
   return out;
 }
@@ -65,30 +67,48 @@ Result<Duration> ParseDuration(std::string_view text) {
   auto fail = [&text](std::string_view why) {
     return Status::InvalidArgument("invalid duration " + Quote(text) + ": " + std::string(why));
   };
-  if (text.empty()) return fail("empty");
-  if (IsSpace(text.front()) || IsSpace(text.back())) return fail("leading or trailing space");
-  if (text == "permanent" || text == "-1") return Duration::Permanent();
-  if (text.front() == '-') return fail("negative (use \"permanent\" or -1 for no expiry)");
+  if (text.empty()) {
+    return fail("empty");
+  }
+  if (IsSpace(text.front()) || IsSpace(text.back())) {
+    return fail("leading or trailing space");
+  }
+  if (text == "permanent" || text == "-1") {
+    return Duration::Permanent();
+  }
+  if (text.front() == '-') {
+    return fail("negative (use \"permanent\" or -1 for no expiry)");
+  }
 
   size_t pos = 0;
   bool overflow = false;
   int64_t value = 0;
   if (!ReadNumber(text, &pos, &value, &overflow)) {
-    if (overflow) return fail("too large");
+    if (overflow) {
+      return fail("too large");
+    }
     return fail("expected a number, optionally followed by s, m, h, d, w or y");
   }
-  if (pos == text.size()) return Duration::Seconds(value);
+  if (pos == text.size()) {
+    return Duration::Seconds(value);
+  }
 
   int64_t total = 0;
   size_t next_unit = 0;  // index into kUnits of the smallest unit still allowed
   while (true) {
-    if (pos == text.size()) return fail("missing unit after the last number");
+    if (pos == text.size()) {
+      return fail("missing unit after the last number");
+    }
     const char letter = text[pos];
     size_t u = next_unit;
-    while (u < kUnits.size() && kUnits[u].letter != letter) ++u;
+    while (u < kUnits.size() && kUnits[u].letter != letter) {
+      ++u;
+    }
     if (u == kUnits.size()) {
       for (const Unit& unit : kUnits) {
-        if (unit.letter == letter) return fail("units must go from largest to smallest, once each");
+        if (unit.letter == letter) {
+          return fail("units must go from largest to smallest, once each");
+        }
       }
       return fail("unknown unit (use s, m, h, d, w or y)");
     }
@@ -99,10 +119,16 @@ Result<Duration> ParseDuration(std::string_view text) {
       return fail("too large");
     }
     next_unit = u + 1;
-    while (pos < text.size() && IsSpace(text[pos])) ++pos;
-    if (pos == text.size()) break;
+    while (pos < text.size() && IsSpace(text[pos])) {
+      ++pos;
+    }
+    if (pos == text.size()) {
+      break;
+    }
     if (!ReadNumber(text, &pos, &value, &overflow)) {
-      if (overflow) return fail("too large");
+      if (overflow) {
+        return fail("too large");
+      }
       return fail("expected a number after a unit");
     }
   }
@@ -110,8 +136,12 @@ Result<Duration> ParseDuration(std::string_view text) {
 }
 
 std::string FormatDuration(const Duration& d) {
-  if (d.permanent) return "permanent";
-  if (d.seconds == 0) return "0s";
+  if (d.permanent) {
+    return "permanent";
+  }
+  if (d.seconds == 0) {
+    return "0s";
+  }
   std::string out;
   // Work on the magnitude as unsigned so that INT64_MIN does not overflow on negation.
   uint64_t rest = static_cast<uint64_t>(d.seconds);

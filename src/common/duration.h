@@ -33,7 +33,9 @@ struct Duration {
     return permanent == o.permanent && (permanent || seconds == o.seconds);
   }
   bool operator<(const Duration& o) const {
-    if (permanent || o.permanent) return !permanent && o.permanent;
+    if (permanent || o.permanent) {
+      return !permanent && o.permanent;
+    }
     return seconds < o.seconds;
   }
 };

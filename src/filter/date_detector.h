@@ -24,12 +24,14 @@ struct DateMatch {
 
 class DateDetector {
  public:
-  // `pattern`: empty or "auto" = try every built-in template; a template name ("syslog", "iso8601",
-  // "rfc5424", "apache-access", "apache-error", "datetime", "epoch", "tai64n", ...); "none" = the line
-  // carries no date; or a strptime-style pattern such as "%Y-%m-%d %H:%M:%S" (see docs/filters.md).
-  // `timezone`: empty or "local" = the TZ of this process; "UTC"; a fixed offset "+0200", "-05:30",
-  // "UTC+2". A zone written in the line itself always wins.
-  // Errors (InvalidArgument) name the bad pattern or zone.
+  // `pattern`: empty or "auto" = try every built-in template; a template name (see TemplateNames():
+  // "syslog", "iso8601", "rfc5424", "apache-access", "apache-error", "ctime", "datetime", "bind",
+  // "mysql", "epoch", "tai64n"); "none" = the line carries no date; or a strptime-style pattern
+  // such as "%Y-%m-%d %H:%M:%S", "^" anchoring it at line start (docs/dates.md has the syntax).
+  // `timezone`: empty or "local" = the TZ of this process (read through the C library, so set TZ
+  // before creating the detector); "UTC"; a fixed offset "+0200", "-05:30", "UTC+2" (east is
+  // positive). A zone written in the line itself always wins.
+  // Errors (InvalidArgument) name the bad pattern, directive or zone.
   static Result<std::unique_ptr<DateDetector>> Create(std::string_view pattern,
                                                       std::string_view timezone);
   virtual ~DateDetector() = default;
@@ -38,7 +40,8 @@ class DateDetector {
   // tried where its format can start: line start, after a syslog priority, inside the first "[").
   // `now` (epoch seconds) resolves dates without a year: the year that puts the date no more than one
   // day after `now`. Returns nullopt when the line has no recognisable date, or when the pattern is
-  // "none".
+  // "none". Work per line is bounded: only the first few hundred bytes are searched (1024 for a
+  // custom pattern), however long the line.
   virtual std::optional<DateMatch> Find(std::string_view line, double now) = 0;
 
   // True when created with "none": callers then use `now` as the time of every line.

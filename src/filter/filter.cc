@@ -58,19 +58,33 @@ std::string Dns() {
 // every tag: a filter with twenty <HOST> tags would otherwise exceed PCRE2's pattern size limit.
 // Placed at the end so that they do not shift the group numbers of the regexes before them.
 const std::string& DefineBlock() {
-  static const std::string block =
-      "(?(DEFINE)(?<pcip4>" + Ip4() + ")(?<pcip6>" + Ip6() + ")(?<pcdns>" + Dns() + "))";
+  static const std::string block = "(?(DEFINE)(?<pcip4>(?>" + Ip4() + "))(?<pcip6>(?>" + Ip6() +
+                                   "))(?<pcdns>(?>" + Dns() + ")))";
   return block;
 }
 constexpr int kDefineGroups = 3;
 
 constexpr std::string_view kZone = "(?:%[\\w.-]{1,32})?";
 
-std::string TagExpansion(std::string_view tag) {
+std::string TagExpansionBody(std::string_view tag, bool inline_tags);
+
+// Every tag is an atomic group: an address is a whole token, so once one alternative matched
+// there is no other way to read the same text, and retrying them all when the rest of the regex
+// fails (common: most lines miss) only burns time.
+// `inline_tags`: copy the address patterns into the tag (fastest), or call them as subroutines of
+// DefineBlock() (smaller: used when a filter with many tags would exceed PCRE2's size limit).
+std::string TagExpansion(std::string_view tag, bool inline_tags) {
+  std::string body = TagExpansionBody(tag, inline_tags);
+  return body.empty() ? body : "(?>" + body + ")";
+}
+
+std::string TagExpansionBody(std::string_view tag, bool inline_tags) {
   // IPv4 is tried first: it is the common case and cannot match the start of an IPv6 address
   // (its lookarounds reject a neighbouring ':' or hex digit run).
   std::string zone(kZone);
-  const std::string ip4 = "(?&pcip4)", ip6 = "(?&pcip6)", dns = "(?&pcdns)";
+  const std::string ip4 = inline_tags ? "(?>" + Ip4() + ")" : "(?&pcip4)";
+  const std::string ip6 = inline_tags ? "(?>" + Ip6() + ")" : "(?&pcip6)";
+  const std::string dns = inline_tags ? "(?>" + Dns() + ")" : "(?&pcdns)";
   if (tag == "HOST") {
     return "(?:\\[(?<host>" + ip6 + "|" + ip4 + ")" + zone + "\\]|(?<host>" + ip4 + ")|(?<host>" +
            ip6 + ")" + zone + "|(?<host>" + dns + "))";
@@ -124,8 +138,8 @@ size_t SkipClass(std::string_view re, size_t i) {
 class Expander {
  public:
   Expander(const std::map<std::string, std::string>& vars, std::vector<std::string>* sets,
-           std::vector<std::string>* needs)
-      : vars_(vars), sets_(sets), needs_(needs) {}
+           std::vector<std::string>* needs, bool inline_tags)
+      : vars_(vars), sets_(sets), needs_(needs), inline_tags_(inline_tags) {}
 
   Status Expand(std::string_view re, std::string* out, int depth) {
     if (depth > 32) {
@@ -213,7 +227,7 @@ class Expander {
       return Status::InvalidArgument("unknown tag <" + std::string(name) + ">");
     }
     if (upper) {
-      std::string exp = TagExpansion(name);
+      std::string exp = TagExpansion(name, inline_tags_);
       if (exp.empty()) {
         return Status::InvalidArgument("unknown tag <" + std::string(name) +
                                        "> (tags: HOST, ADDR, IP4, IP6, CIDR, SUBNET, SET:flag, "
@@ -247,6 +261,7 @@ class Expander {
   const std::map<std::string, std::string>& vars_;
   std::vector<std::string>* sets_;
   std::vector<std::string>* needs_;
+  bool inline_tags_;
   std::vector<std::string> stack_;
 };
 
@@ -482,7 +497,7 @@ std::string_view LineKindName(LineKind kind) {
 Result<std::string> ExpandRegex(std::string_view regex,
                                 const std::map<std::string, std::string>& vars,
                                 std::vector<std::string>* sets, std::vector<std::string>* needs) {
-  Expander ex(vars, sets, needs);
+  Expander ex(vars, sets, needs, /*inline_tags=*/false);
   std::string out;
   PORTCULLIS_RETURN_IF_ERROR(ex.Expand(regex, &out, 0));
   return out;
@@ -622,9 +637,15 @@ struct Filter::Impl {
   std::string source;
   std::vector<std::string> failregexes;
   std::vector<std::string> ignoreregexes;
-  std::vector<std::string> literals;
+  std::vector<std::string> literals;  // all of them, for display
   bool prefilter = false;
+  // One scan for all literals. Group 0: regexes without <NEED:...>, always searched. Group g > 0:
+  // the <NEED:...> regexes needing the flags gate_needs[g-1]; searched only while some session
+  // holds those flags, so a benign "Accepted ..." line is skipped when no session waits for it.
   LiteralSet literal_set;
+  std::vector<uint64_t> gate_needs;
+  std::array<uint32_t, 64> flag_sessions{};  // per flag bit: sessions holding it
+  uint64_t live_flags = 0;                   // bits with flag_sessions > 0
   std::unique_ptr<DateDetector> dates;
   bool no_date_now = false;
 
@@ -652,6 +673,8 @@ struct Filter::Impl {
   std::unordered_map<std::string, std::list<Session>::iterator> sessions;
 
   LineResult Process(std::string_view line, double now);
+  void SetFlags(Session* s, uint64_t flags);
+  void DropOldest();
   Session* FindSession(std::string_view key, double t);
   Session* TouchSession(std::string_view key, double t);
 };
@@ -678,12 +701,36 @@ std::optional<std::string_view> FirstSet(std::string_view subject, const PCRE2_S
 
 }  // namespace
 
+void Filter::Impl::SetFlags(Session* s, uint64_t flags) {
+  uint64_t changed = s->flags ^ flags;
+  for (int bit = 0; changed != 0; ++bit, changed >>= 1) {
+    if ((changed & 1) == 0) {
+      continue;
+    }
+    uint64_t mask = uint64_t{1} << bit;
+    if ((flags & mask) != 0) {
+      ++flag_sessions[size_t(bit)];
+      live_flags |= mask;
+    } else if (--flag_sessions[size_t(bit)] == 0) {
+      live_flags &= ~mask;
+    }
+  }
+  s->flags = flags;
+}
+
+void Filter::Impl::DropOldest() {
+  SetFlags(&lru.front(), 0);
+  sessions.erase(lru.front().key);
+  lru.pop_front();
+}
+
 Session* Filter::Impl::FindSession(std::string_view key, double t) {
   auto it = sessions.find(std::string(key));
   if (it == sessions.end()) {
     return nullptr;
   }
   if (t - it->second->last > max_age) {
+    SetFlags(&*it->second, 0);
     lru.erase(it->second);
     sessions.erase(it);
     return nullptr;
@@ -694,8 +741,7 @@ Session* Filter::Impl::FindSession(std::string_view key, double t) {
 Session* Filter::Impl::TouchSession(std::string_view key, double t) {
   // Drop sessions that aged out, oldest first, so memory follows log time.
   while (!lru.empty() && t - lru.front().last > max_age) {
-    sessions.erase(lru.front().key);
-    lru.pop_front();
+    DropOldest();
   }
   std::string k(key);
   auto it = sessions.find(k);
@@ -705,8 +751,7 @@ Session* Filter::Impl::TouchSession(std::string_view key, double t) {
     return &*it->second;
   }
   if (sessions.size() >= max_sessions && !lru.empty()) {
-    sessions.erase(lru.front().key);
-    lru.pop_front();
+    DropOldest();
   }
   lru.push_back(Session{k, {}, {}, 0, t});
   auto last = std::prev(lru.end());
@@ -716,9 +761,17 @@ Session* Filter::Impl::TouchSession(std::string_view key, double t) {
 
 LineResult Filter::Impl::Process(std::string_view line, double now) {
   LineResult r;
-  if (prefilter && !literal_set.Search(line)) {
-    r.kind = LineKind::kSkipped;
-    return r;
+  if (prefilter) {
+    uint64_t open = 1;
+    for (size_t g = 0; g < gate_needs.size(); ++g) {
+      if ((live_flags & gate_needs[g]) == gate_needs[g]) {
+        open |= uint64_t{2} << g;
+      }
+    }
+    if (!literal_set.Search(line, open)) {
+      r.kind = LineKind::kSkipped;
+      return r;
+    }
   }
 
   // Date: found, then cut out so that regexes see only the message.
@@ -820,7 +873,7 @@ LineResult Filter::Impl::Process(std::string_view line, double now) {
     if (user && !user->empty()) {
       s->user.assign(user->data(), user->size());
     }
-    s->flags |= b.sets;
+    SetFlags(s, s->flags | b.sets);
   };
 
   if (b.failregex_index < 0) {
@@ -884,7 +937,7 @@ LineResult Filter::Impl::Process(std::string_view line, double now) {
   if (session != nullptr) {
     // A counted failure uses up the session's flags: a pam_unix failure already counted by the
     // "Failed password" line after it must not count again when the user finally gets in.
-    session->flags = 0;
+    SetFlags(session, 0);
   }
 
   r.kind = LineKind::kFailure;
@@ -928,17 +981,19 @@ Status CollectMode(const FilterDef& def, const std::string& name, std::set<std::
 // Expands and checks one regex; errors name the file and the key. The raw text is compiled first
 // so that a syntax error's offset points into what the user wrote.
 Result<std::string> Prepare(const FilterDef& def, const Source& src, std::vector<std::string>* sets,
-                            std::vector<std::string>* needs) {
+                            std::vector<std::string>* needs, bool inline_tags) {
   std::string where = def.source + ": " + src.key;
-  Result<std::string> expanded = ExpandRegex(src.regex, def.vars, sets, needs);
-  if (!expanded.ok()) {
-    return Status::InvalidArgument(where + ": " + expanded.status().message());
+  std::string expanded;
+  Expander ex(def.vars, sets, needs, inline_tags);
+  Status st = ex.Expand(src.regex, &expanded, 0);
+  if (!st.ok()) {
+    return Status::InvalidArgument(where + ": " + st.message());
   }
   Result<CodePtr> raw = CompileOne(src.regex, where, false);
   if (!raw.ok()) {
     return raw.status();
   }
-  Result<CodePtr> full = CompileOne(*expanded, where + " (after expanding vars and tags)");
+  Result<CodePtr> full = CompileOne(expanded, where + " (after expanding vars and tags)");
   if (!full.ok()) {
     return full.status();
   }
@@ -949,6 +1004,16 @@ Result<std::string> Prepare(const FilterDef& def, const Source& src, std::vector
 
 Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::string_view mode_arg,
                                                 const FilterOptions& options) {
+  Result<std::unique_ptr<Filter>> f = CompileImpl(def, mode_arg, options, /*inline_tags=*/true);
+  if (!f.ok() && f.status().message().find("too large") != std::string::npos) {
+    return CompileImpl(def, mode_arg, options, /*inline_tags=*/false);
+  }
+  return f;
+}
+
+Result<std::unique_ptr<Filter>> Filter::CompileImpl(const FilterDef& def, std::string_view mode_arg,
+                                                    const FilterOptions& options,
+                                                    bool inline_tags) {
   auto impl = std::make_unique<Impl>();
   impl->source = def.source;
 
@@ -1001,6 +1066,8 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
   // flag is missing would otherwise hide a later regex that matches the same line).
   std::string combined = "(?:";
   bool prefilter = true;
+  std::vector<std::string> all_literals;
+  std::vector<uint8_t> literal_groups;
   std::vector<const Source*> all;
   all.reserve(fail.size() + remember.size());
   for (const Source& s : fail) {
@@ -1012,7 +1079,7 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
   std::vector<std::string> expanded(all.size());
   for (size_t i = 0; i < all.size(); ++i) {
     std::vector<std::string> sets, needs;
-    Result<std::string> exp = Prepare(def, *all[i], &sets, &needs);
+    Result<std::string> exp = Prepare(def, *all[i], &sets, &needs, inline_tags);
     if (!exp.ok()) {
       return exp.status();
     }
@@ -1028,9 +1095,25 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
     std::string lit = RequiredLiteral(*exp);
     if (lit.size() < 3) {
       prefilter = false;
-    } else if (std::find(impl->literals.begin(), impl->literals.end(), lit) ==
-               impl->literals.end()) {
-      impl->literals.push_back(lit);
+    } else {
+      // Up to 63 flag sets get their own group; any beyond share the always-searched group 0.
+      uint64_t needs = impl->branches.back().needs;
+      uint8_t group = 0;
+      if (needs != 0) {
+        auto g = std::find(impl->gate_needs.begin(), impl->gate_needs.end(), needs);
+        if (g == impl->gate_needs.end() && impl->gate_needs.size() < 63) {
+          impl->gate_needs.push_back(needs);
+          g = std::prev(impl->gate_needs.end());
+        }
+        if (g != impl->gate_needs.end()) {
+          group = uint8_t(1 + (g - impl->gate_needs.begin()));
+        }
+      }
+      literal_groups.push_back(group);
+      all_literals.push_back(lit);
+      if (std::find(impl->literals.begin(), impl->literals.end(), lit) == impl->literals.end()) {
+        impl->literals.push_back(lit);
+      }
     }
     expanded[i] = std::move(*exp);
   }
@@ -1106,7 +1189,7 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
   if (!ignore.empty()) {
     std::string ign = "(?:";
     for (size_t i = 0; i < ignore.size(); ++i) {
-      Result<std::string> exp = Prepare(def, ignore[i], nullptr, nullptr);
+      Result<std::string> exp = Prepare(def, ignore[i], nullptr, nullptr, inline_tags);
       if (!exp.ok()) {
         return exp.status();
       }
@@ -1124,7 +1207,8 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
   }
 
   if (!def.prefregex.empty()) {
-    Result<std::string> exp = Prepare(def, {"prefregex", def.prefregex}, nullptr, nullptr);
+    Result<std::string> exp =
+        Prepare(def, {"prefregex", def.prefregex}, nullptr, nullptr, inline_tags);
     if (!exp.ok()) {
       return exp.status();
     }
@@ -1162,9 +1246,10 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
 
   impl->prefilter = prefilter;
   if (prefilter) {
-    impl->literal_set.Build(impl->literals);
+    impl->literal_set.Build(all_literals, literal_groups);
   } else {
     impl->literals.clear();
+    impl->gate_needs.clear();
   }
 
   std::string datepattern = options.datepattern.empty() ? def.datepattern : options.datepattern;

@@ -95,6 +95,9 @@ class Filter {
 
  private:
   explicit Filter(std::unique_ptr<Impl> impl);
+  static Result<std::unique_ptr<Filter>> CompileImpl(const FilterDef& def, std::string_view mode,
+                                                     const FilterOptions& options,
+                                                     bool inline_tags);
   std::unique_ptr<Impl> impl_;
 };
 

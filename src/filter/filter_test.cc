@@ -294,6 +294,15 @@ TEST(LiteralSet, FindsAnyLiteralAnywhere) {
   EXPECT_FALSE(empty.Search("anything"));
 }
 
+TEST(LiteralSet, GroupsCanBeSwitchedOff) {
+  LiteralSet s;
+  s.Build({"always", "gated"}, {0, 3});
+  EXPECT_TRUE(s.Search("x always", 1));
+  EXPECT_FALSE(s.Search("x gated", 1));
+  EXPECT_TRUE(s.Search("x gated", 1 | (1u << 3)));
+  EXPECT_TRUE(s.Search("gated then always", 1));  // a closed hit does not end the scan
+}
+
 FilterDef SessionDef() {
   FilterDef def = Def({"^\\[(?<pid>\\d+)\\] too many failures$",
                        "^\\[(?<pid>\\d+)\\] gave up from <HOST>$<NEED:locked>"});
@@ -317,13 +326,16 @@ TEST(FilterSession, HostFromEarlierLineOfTheSameSession) {
 TEST(FilterSession, FlagRequiredAndConsumed) {
   auto f = MustCompile(SessionDef());
   ASSERT_NE(f, nullptr);
-  EXPECT_EQ(HostOf(*f, "[5] gave up from 192.0.2.5", 100), "<missed>");
+  // No session holds "locked": the prefilter does not even let the line through.
+  EXPECT_EQ(HostOf(*f, "[5] gave up from 192.0.2.5", 100), "<skipped>");
+  f->Process("[6] account bob locked", 101);
+  EXPECT_EQ(HostOf(*f, "[5] gave up from 192.0.2.5", 101), "<missed>");  // [6] holds it, not [5]
   f->Process("[5] account root locked", 101);
   LineResult r = f->Process("[5] gave up from 192.0.2.5", 102);
   ASSERT_EQ(r.kind, LineKind::kFailure);
   EXPECT_EQ(r.failure->host, "192.0.2.5");
-  EXPECT_EQ(r.failure->user, "root");  // from the session
-  EXPECT_EQ(HostOf(*f, "[5] gave up from 192.0.2.5", 103), "<missed>");
+  EXPECT_EQ(r.failure->user, "root");                                    // from the session
+  EXPECT_EQ(HostOf(*f, "[5] gave up from 192.0.2.5", 103), "<missed>");  // used up; [6] still waits
 }
 
 TEST(FilterSession, BoundedByCountAndAge) {

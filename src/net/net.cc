@@ -28,7 +28,9 @@ std::string Quote(std::string_view text) {
       out += kHex[c & 0xf];
     }
   }
-  if (text.size() > n) out += "...";
+  if (text.size() > n) {
+    out += "...";
+  }
   out += "'";
   return out;
 }
@@ -36,9 +38,15 @@ std::string Quote(std::string_view text) {
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
   return -1;
 }
 
@@ -49,17 +57,23 @@ bool ParseV4(std::string_view s, uint8_t out[4]) {
   size_t i = 0;
   for (int octet = 0; octet < 4; ++octet) {
     if (octet > 0) {
-      if (i >= s.size() || s[i] != '.') return false;
+      if (i >= s.size() || s[i] != '.') {
+        return false;
+      }
       ++i;
     }
     int value = 0;
     size_t digits = 0;
     while (i < s.size() && IsDigit(s[i])) {
-      if (++digits > 3) return false;
+      if (++digits > 3) {
+        return false;
+      }
       value = value * 10 + (s[i] - '0');
       ++i;
     }
-    if (digits == 0 || value > 255) return false;
+    if (digits == 0 || value > 255) {
+      return false;
+    }
     out[octet] = static_cast<uint8_t>(value);
   }
   return i == s.size();
@@ -72,39 +86,59 @@ bool ParseV6(std::string_view s, std::array<uint8_t, 16>* out) {
   int n = 0;
   int gap = -1;  // index in `words` where "::" stands, or -1
   size_t i = 0;
-  if (s.empty()) return false;
+  if (s.empty()) {
+    return false;
+  }
   if (s[0] == ':') {
-    if (s.size() < 2 || s[1] != ':') return false;
+    if (s.size() < 2 || s[1] != ':') {
+      return false;
+    }
     gap = 0;
     i = 2;
   }
   while (i < s.size()) {
-    if (n == 8) return false;
+    if (n == 8) {
+      return false;
+    }
     size_t end = s.find(':', i);
-    if (end == std::string_view::npos) end = s.size();
+    if (end == std::string_view::npos) {
+      end = s.size();
+    }
     const std::string_view token = s.substr(i, end - i);
     if (token.find('.') != std::string_view::npos) {
-      if (end != s.size() || n > 6) return false;
+      if (end != s.size() || n > 6) {
+        return false;
+      }
       uint8_t v4[4];
-      if (!ParseV4(token, v4)) return false;
+      if (!ParseV4(token, v4)) {
+        return false;
+      }
       words[n++] = static_cast<uint16_t>(v4[0] << 8 | v4[1]);
       words[n++] = static_cast<uint16_t>(v4[2] << 8 | v4[3]);
       i = end;
       break;
     }
-    if (token.empty() || token.size() > 4) return false;
+    if (token.empty() || token.size() > 4) {
+      return false;
+    }
     unsigned value = 0;
     for (char c : token) {
       const int h = HexValue(c);
-      if (h < 0) return false;
+      if (h < 0) {
+        return false;
+      }
       value = value << 4 | static_cast<unsigned>(h);
     }
     words[n++] = static_cast<uint16_t>(value);
     i = end;
-    if (i == s.size()) break;
+    if (i == s.size()) {
+      break;
+    }
     ++i;  // the ':'
     if (i < s.size() && s[i] == ':') {
-      if (gap >= 0) return false;
+      if (gap >= 0) {
+        return false;
+      }
       gap = n;
       ++i;
     } else if (i == s.size()) {
@@ -112,14 +146,16 @@ bool ParseV6(std::string_view s, std::array<uint8_t, 16>* out) {
     }
   }
   if (gap >= 0) {
-    if (n == 8) return false;  // "::" must stand for at least one group
+    if (n == 8) {
+      return false;  // "::" must stand for at least one group
+    }
     const int tail = n - gap;
     std::memmove(&words[8 - tail], &words[gap], sizeof(uint16_t) * static_cast<size_t>(tail));
     std::fill(&words[gap], &words[8 - tail], uint16_t{0});
   } else if (n != 8) {
     return false;
   }
-  for (int k = 0; k < 8; ++k) {
+  for (size_t k = 0; k < 8; ++k) {
     (*out)[2 * k] = static_cast<uint8_t>(words[k] >> 8);
     (*out)[2 * k + 1] = static_cast<uint8_t>(words[k] & 0xff);
   }
@@ -128,17 +164,23 @@ bool ParseV6(std::string_view s, std::array<uint8_t, 16>* out) {
 
 bool IsV4Mapped(const std::array<uint8_t, 16>& b) {
   for (int k = 0; k < 10; ++k) {
-    if (b[k] != 0) return false;
+    if (b[k] != 0) {
+      return false;
+    }
   }
   return b[10] == 0xff && b[11] == 0xff;
 }
 
 // A zone names an interface (or its index); interface names are short and printable.
 bool IsValidZone(std::string_view zone) {
-  if (zone.empty()) return false;
+  if (zone.empty()) {
+    return false;
+  }
   for (char c : zone) {
     const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7f || c == '%' || c == '/' || c == '[' || c == ']') return false;
+    if (u <= 0x20 || u >= 0x7f || c == '%' || c == '/' || c == '[' || c == ']') {
+      return false;
+    }
   }
   return true;
 }
@@ -150,15 +192,23 @@ struct U128 {
 
 U128 Load(const std::array<uint8_t, 16>& b) {
   U128 v{0, 0};
-  for (int k = 0; k < 8; ++k) v.hi = v.hi << 8 | b[k];
-  for (int k = 8; k < 16; ++k) v.lo = v.lo << 8 | b[k];
+  for (int k = 0; k < 8; ++k) {
+    v.hi = v.hi << 8 | b[k];
+  }
+  for (int k = 8; k < 16; ++k) {
+    v.lo = v.lo << 8 | b[k];
+  }
   return v;
 }
 
 std::array<uint8_t, 16> Store(U128 v) {
   std::array<uint8_t, 16> b{};
-  for (int k = 7; k >= 0; --k, v.hi >>= 8) b[k] = static_cast<uint8_t>(v.hi);
-  for (int k = 15; k >= 8; --k, v.lo >>= 8) b[k] = static_cast<uint8_t>(v.lo);
+  for (int k = 7; k >= 0; --k, v.hi >>= 8) {
+    b[k] = static_cast<uint8_t>(v.hi);
+  }
+  for (int k = 15; k >= 8; --k, v.lo >>= 8) {
+    b[k] = static_cast<uint8_t>(v.lo);
+  }
   return b;
 }
 
@@ -189,23 +239,33 @@ Result<IpAddress> IpAddress::Parse(std::string_view text) {
   auto fail = [&original]() {
     return Status::InvalidArgument("invalid IP address " + Quote(original));
   };
-  if (text.empty() || text.size() > kMaxAddressText) return fail();
+  if (text.empty() || text.size() > kMaxAddressText) {
+    return fail();
+  }
   if (text.front() == '[') {
-    if (text.size() < 2 || text.back() != ']') return fail();
+    if (text.size() < 2 || text.back() != ']') {
+      return fail();
+    }
     text = text.substr(1, text.size() - 2);
   }
   if (text.find(':') == std::string_view::npos) {
     uint8_t v4[4];
-    if (!ParseV4(text, v4)) return fail();
+    if (!ParseV4(text, v4)) {
+      return fail();
+    }
     return FromBytes(std::span<const uint8_t>(v4, 4));
   }
   const size_t percent = text.find('%');
   if (percent != std::string_view::npos) {
-    if (!IsValidZone(text.substr(percent + 1))) return fail();
+    if (!IsValidZone(text.substr(percent + 1))) {
+      return fail();
+    }
     text = text.substr(0, percent);
   }
   std::array<uint8_t, 16> v6;
-  if (!ParseV6(text, &v6)) return fail();
+  if (!ParseV6(text, &v6)) {
+    return fail();
+  }
   return FromV6(v6);
 }
 
@@ -246,15 +306,21 @@ IpAddress IpAddress::FromBytes(std::span<const uint8_t> bytes) {
 }
 
 uint32_t IpAddress::v4_host_order() const {
-  if (!is_v4()) return 0;
+  if (!is_v4()) {
+    return 0;
+  }
   return uint32_t{bytes_[0]} << 24 | uint32_t{bytes_[1]} << 16 | uint32_t{bytes_[2]} << 8 |
          uint32_t{bytes_[3]};
 }
 
 bool IpAddress::IsLoopback() const {
-  if (is_v4()) return bytes_[0] == 127;
+  if (is_v4()) {
+    return bytes_[0] == 127;
+  }
   for (int k = 0; k < 15; ++k) {
-    if (bytes_[k] != 0) return false;
+    if (bytes_[k] != 0) {
+      return false;
+    }
   }
   return bytes_[15] == 1;
 }
@@ -264,7 +330,9 @@ bool IpAddress::IsUnspecified() const {
 }
 
 bool IpAddress::IsLinkLocal() const {
-  if (is_v4()) return bytes_[0] == 169 && bytes_[1] == 254;
+  if (is_v4()) {
+    return bytes_[0] == 169 && bytes_[1] == 254;
+  }
   return bytes_[0] == 0xfe && (bytes_[1] & 0xc0) == 0x80;
 }
 
@@ -272,13 +340,15 @@ std::string IpAddress::ToString() const {
   if (is_v4()) {
     std::string out;
     for (int k = 0; k < 4; ++k) {
-      if (k > 0) out += '.';
+      if (k > 0) {
+        out += '.';
+      }
       out += std::to_string(bytes_[k]);
     }
     return out;
   }
   uint16_t words[8];
-  for (int k = 0; k < 8; ++k) {
+  for (size_t k = 0; k < 8; ++k) {
     words[k] = static_cast<uint16_t>(bytes_[2 * k] << 8 | bytes_[2 * k + 1]);
   }
   // RFC 5952 section 4.2: compress the longest run of two or more zero groups, the first one
@@ -290,14 +360,18 @@ std::string IpAddress::ToString() const {
       continue;
     }
     int j = k;
-    while (j < 8 && words[j] == 0) ++j;
+    while (j < 8 && words[j] == 0) {
+      ++j;
+    }
     if (j - k > best_len) {
       best_start = k;
       best_len = j - k;
     }
     k = j;
   }
-  if (best_len < 2) best_start = -1;
+  if (best_len < 2) {
+    best_start = -1;
+  }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   for (int k = 0; k < 8; ++k) {
@@ -306,7 +380,9 @@ std::string IpAddress::ToString() const {
       k += best_len - 1;
       continue;
     }
-    if (!out.empty() && out.back() != ':') out += ':';
+    if (!out.empty() && out.back() != ':') {
+      out += ':';
+    }
     bool started = false;
     for (int shift = 12; shift >= 0; shift -= 4) {
       const int nibble = (words[k] >> shift) & 0xf;
@@ -324,7 +400,9 @@ size_t IpAddressHash::operator()(const IpAddress& a) const {
   // 0.0.0.0 and :: differ.
   uint64_t hi = 0, lo = 0;
   std::memcpy(&hi, a.data(), 8);
-  if (a.is_v6()) std::memcpy(&lo, a.data() + 8, 8);
+  if (a.is_v6()) {
+    std::memcpy(&lo, a.data() + 8, 8);
+  }
   uint64_t h = hi * 0x9e3779b97f4a7c15ULL;
   h ^= (lo + static_cast<uint64_t>(a.family())) * 0xc2b2ae3d27d4eb4fULL;
   h ^= h >> 31;
@@ -360,31 +438,47 @@ Result<Cidr> Cidr::Make(const IpAddress& addr, int prefix_len) {
 
 Result<Cidr> Cidr::Parse(std::string_view text) {
   auto fail = [&text]() { return Status::InvalidArgument("invalid address block " + Quote(text)); };
-  if (text.empty() || text.size() > kMaxAddressText + 4) return fail();
+  if (text.empty() || text.size() > kMaxAddressText + 4) {
+    return fail();
+  }
   const size_t slash = text.find('/');
   const std::string_view addr_text = text.substr(0, slash);
   Result<IpAddress> addr = IpAddress::Parse(addr_text);
-  if (!addr.ok()) return fail();
-  if (slash == std::string_view::npos) return Cidr(*addr);
+  if (!addr.ok()) {
+    return fail();
+  }
+  if (slash == std::string_view::npos) {
+    return Cidr(*addr);
+  }
   const std::string_view len_text = text.substr(slash + 1);
-  if (len_text.empty() || len_text.size() > 3) return fail();
+  if (len_text.empty() || len_text.size() > 3) {
+    return fail();
+  }
   int len = 0;
   for (char c : len_text) {
-    if (!IsDigit(c)) return fail();
+    if (!IsDigit(c)) {
+      return fail();
+    }
     len = len * 10 + (c - '0');
   }
   if (addr->is_v4() && addr_text.find(':') != std::string_view::npos) {
     // "::ffff:192.0.2.0/120" names IPv4 addresses in mapped form: the prefix counts 96 mapped bits.
     // A shorter prefix would cover non-mapped IPv6 space, which one IPv4 block cannot express.
-    if (len < 96 || len > 128) return fail();
+    if (len < 96 || len > 128) {
+      return fail();
+    }
     len -= 96;
   }
-  if (len > addr->bit_length()) return fail();
+  if (len > addr->bit_length()) {
+    return fail();
+  }
   return Make(*addr, len);
 }
 
 bool Cidr::Contains(const IpAddress& addr) const {
-  if (addr.family() != family()) return false;
+  if (addr.family() != family()) {
+    return false;
+  }
   if (addr.is_v4()) {
     return (addr.v4_host_order() & MaskV4(prefix_len_)) == network_.v4_host_order();
   }
@@ -399,7 +493,9 @@ bool Cidr::Contains(const Cidr& other) const {
 }
 
 IpAddress Cidr::last() const {
-  if (network_.is_v4()) return IpAddress::FromV4(network_.v4_host_order() | ~MaskV4(prefix_len_));
+  if (network_.is_v4()) {
+    return IpAddress::FromV4(network_.v4_host_order() | ~MaskV4(prefix_len_));
+  }
   std::array<uint8_t, 16> b;
   std::copy(network_.data(), network_.data() + 16, b.begin());
   U128 v = Load(b);
@@ -410,7 +506,9 @@ IpAddress Cidr::last() const {
 }
 
 std::string Cidr::ToString() const {
-  if (is_host()) return network_.ToString();
+  if (is_host()) {
+    return network_.ToString();
+  }
   return network_.ToString() + "/" + std::to_string(prefix_len_);
 }
 
@@ -428,14 +526,20 @@ bool Adjacent(uint32_t last, uint32_t next_first) {
 
 bool Adjacent(const std::array<uint8_t, 16>& last, const std::array<uint8_t, 16>& next_first) {
   U128 l = Load(last);
-  if (l.hi == UINT64_MAX && l.lo == UINT64_MAX) return true;
-  if (++l.lo == 0) ++l.hi;
+  if (l.hi == UINT64_MAX && l.lo == UINT64_MAX) {
+    return true;
+  }
+  if (++l.lo == 0) {
+    ++l.hi;
+  }
   return next_first <= Store(l);
 }
 
 template <typename Range>
 void MergeSorted(std::vector<Range>* ranges) {
-  if (ranges->empty()) return;
+  if (ranges->empty()) {
+    return;
+  }
   std::sort(ranges->begin(), ranges->end(),
             [](const Range& a, const Range& b) { return a.first < b.first; });
   size_t out = 0;
@@ -443,7 +547,9 @@ void MergeSorted(std::vector<Range>* ranges) {
     Range& cur = (*ranges)[out];
     const Range& next = (*ranges)[k];
     if (Adjacent(cur.last, next.first)) {
-      if (next.last > cur.last) cur.last = next.last;
+      if (next.last > cur.last) {
+        cur.last = next.last;
+      }
     } else {
       (*ranges)[++out] = next;
     }
@@ -459,11 +565,17 @@ void InsertMerged(std::vector<Range>* ranges, Range r) {
   // First range that could touch r: the last one starting at or before r.first, else the next.
   auto it = std::upper_bound(v.begin(), v.end(), r.first,
                              [](const auto& value, const Range& x) { return value < x.first; });
-  if (it != v.begin() && Adjacent(std::prev(it)->last, r.first)) --it;
+  if (it != v.begin() && Adjacent(std::prev(it)->last, r.first)) {
+    --it;
+  }
   auto end = it;
   while (end != v.end() && Adjacent(r.last, end->first)) {
-    if (end->first < r.first) r.first = end->first;
-    if (end->last > r.last) r.last = end->last;
+    if (end->first < r.first) {
+      r.first = end->first;
+    }
+    if (end->last > r.last) {
+      r.last = end->last;
+    }
     ++end;
   }
   if (it == end) {
@@ -478,7 +590,9 @@ template <typename Range, typename Key>
 bool ContainsIn(const std::vector<Range>& v, const Key& key) {
   auto it = std::upper_bound(v.begin(), v.end(), key,
                              [](const Key& value, const Range& x) { return value < x.first; });
-  if (it == v.begin()) return false;
+  if (it == v.begin()) {
+    return false;
+  }
   return !(std::prev(it)->last < key);
 }
 
@@ -509,7 +623,9 @@ void AddressSet::Clear() {
 }
 
 bool AddressSet::Contains(const IpAddress& addr) const {
-  if (addr.is_v4()) return ContainsIn(v4_, addr.v4_host_order());
+  if (addr.is_v4()) {
+    return ContainsIn(v4_, addr.v4_host_order());
+  }
   return ContainsIn(v6_, V6Bytes(addr));
 }
 
