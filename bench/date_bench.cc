@@ -2,6 +2,7 @@
 // that no result is trivially cached; the zone is local (TZ as set by the caller) or UTC.
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 

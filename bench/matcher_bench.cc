@@ -17,7 +17,9 @@ std::unique_ptr<Filter> LoadSshd() {
   std::string here = __FILE__;
   std::string root = here.substr(0, here.rfind("/bench/"));
   Result<FilterDef> def = LoadFilterFile(root + "/filters.d/sshd.toml");
-  if (!def.ok()) return nullptr;
+  if (!def.ok()) {
+    return nullptr;
+  }
   Result<std::unique_ptr<Filter>> f = Filter::Compile(*def, "", {});
   return f.ok() ? std::move(*f) : nullptr;
 }
@@ -51,8 +53,7 @@ void BM_SshdBenignRegexMiss(benchmark::State& state) {
       "disconnected by user");
 }
 void BM_OtherProgram(benchmark::State& state) {
-  Run(state,
-      "Nov 22 10:00:04 gw CRON[1004]: pam_unix(cron:session): session closed for user root");
+  Run(state, "Nov 22 10:00:04 gw CRON[1004]: pam_unix(cron:session): session closed for user root");
 }
 
 BENCHMARK(BM_SshdFailure);

@@ -23,7 +23,7 @@
 namespace portcullis::cli {
 namespace {
 
-constexpr size_t kMaxLine = 64 * 1024;
+constexpr size_t kMaxLine = size_t{64} * 1024;
 constexpr size_t kReadSize = 1 << 20;
 
 void AppendEscaped(std::string* out, std::string_view s) {
@@ -50,7 +50,9 @@ void AppendNumber(std::string* out, double v) {
   auto res = std::to_chars(buf, buf + sizeof(buf), v);
   std::string_view s(buf, size_t(res.ptr - buf));
   out->append(s);
-  if (s.find_first_of(".eEn") == std::string_view::npos) out->append(".0");
+  if (s.find_first_of(".eEn") == std::string_view::npos) {
+    out->append(".0");
+  }
 }
 
 void AppendUint(std::string* out, uint64_t v) {
@@ -74,24 +76,27 @@ struct Options {
 };
 
 void Usage(FILE* out) {
-  std::fprintf(out,
-               "usage: portcullis filter-test --filter NAME|PATH [--filters-dir DIR] [--mode MODE]\n"
-               "         [--now EPOCH] [--datepattern P] [--logtimezone Z] [--json]\n"
-               "         [--print-missed] [--print-matched] [--print-ignored] LOGFILE|-|'LINE'\n"
-               "\n"
-               "Runs a filter over a log file, stdin (-) or one literal line and reports what it\n"
-               "matches. NAME is looked up in --filters-dir, else /etc/portcullis/filters.d, else\n"
-               "the source tree. --now (or $FILTER_TEST_NOW) resolves dates without a year; the\n"
-               "default is the current time. Time stamps are read in $TZ unless --logtimezone.\n"
-               "--json prints one record per input line:\n"
-               "  {\"line\": N, \"match\": true|false, \"host\": \"...\"|null, \"time\": EPOCH|null}\n");
+  std::fprintf(
+      out,
+      "usage: portcullis filter-test --filter NAME|PATH [--filters-dir DIR] [--mode MODE]\n"
+      "         [--now EPOCH] [--datepattern P] [--logtimezone Z] [--json]\n"
+      "         [--print-missed] [--print-matched] [--print-ignored] LOGFILE|-|'LINE'\n"
+      "\n"
+      "Runs a filter over a log file, stdin (-) or one literal line and reports what it\n"
+      "matches. NAME is looked up in --filters-dir, else /etc/portcullis/filters.d, else\n"
+      "the source tree. --now (or $FILTER_TEST_NOW) resolves dates without a year; the\n"
+      "default is the current time. Time stamps are read in $TZ unless --logtimezone.\n"
+      "--json prints one record per input line:\n"
+      "  {\"line\": N, \"match\": true|false, \"host\": \"...\"|null, \"time\": EPOCH|null}\n");
 }
 
 bool ParseDouble(const char* s, double* out) {
   char* end = nullptr;
   errno = 0;
   double v = std::strtod(s, &end);
-  if (errno != 0 || end == s || *end != '\0') return false;
+  if (errno != 0 || end == s || *end != '\0') {
+    return false;
+  }
   *out = v;
   return true;
 }
@@ -114,12 +119,24 @@ int ParseArgs(int argc, char** argv, Options* o) {
       return kExitOk;
     } else if (a == "--filter" || a == "--filters-dir" || a == "--mode" || a == "--now" ||
                a == "--datepattern" || a == "--logtimezone") {
-      if ((v = need(i, argv[i])) == nullptr) return kExitUsage;
-      if (a == "--filter") o->filter = v;
-      if (a == "--filters-dir") o->filters_dir = v;
-      if (a == "--mode") o->mode = v;
-      if (a == "--datepattern") o->filter_options.datepattern = v;
-      if (a == "--logtimezone") o->filter_options.logtimezone = v;
+      if ((v = need(i, argv[i])) == nullptr) {
+        return kExitUsage;
+      }
+      if (a == "--filter") {
+        o->filter = v;
+      }
+      if (a == "--filters-dir") {
+        o->filters_dir = v;
+      }
+      if (a == "--mode") {
+        o->mode = v;
+      }
+      if (a == "--datepattern") {
+        o->filter_options.datepattern = v;
+      }
+      if (a == "--logtimezone") {
+        o->filter_options.logtimezone = v;
+      }
       if (a == "--now") {
         if (!ParseDouble(v, &o->now)) {
           std::fprintf(stderr, "portcullis filter-test: --now: not a number: %s\n", v);
@@ -158,8 +175,7 @@ int ParseArgs(int argc, char** argv, Options* o) {
         return kExitUsage;
       }
     } else {
-      o->now = std::chrono::duration<double>(
-                   std::chrono::system_clock::now().time_since_epoch())
+      o->now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
                    .count();
     }
   }
@@ -186,8 +202,12 @@ class Runner {
     ++stats_.lines;
     LineResult r = filter_->Process(line, o_.now);
     ++stats_.kinds[static_cast<int>(r.kind)];
-    if (r.limit_exceeded) ++stats_.limit_exceeded;
-    if (!r.date_template.empty()) CountTemplate(r.date_template);
+    if (r.limit_exceeded) {
+      ++stats_.limit_exceeded;
+    }
+    if (!r.date_template.empty()) {
+      CountTemplate(r.date_template);
+    }
     if (r.kind == LineKind::kFailure && r.regex_index >= 0 &&
         size_t(r.regex_index) < stats_.regex_hits.size()) {
       ++stats_.regex_hits[size_t(r.regex_index)];
@@ -210,11 +230,15 @@ class Runner {
       out_.append(line);
       out_.push_back('\n');
     }
-    if (out_.size() >= kReadSize) Flush();
+    if (out_.size() >= kReadSize) {
+      Flush();
+    }
   }
 
   void Flush() {
-    if (!out_.empty()) std::fwrite(out_.data(), 1, out_.size(), stdout);
+    if (!out_.empty()) {
+      std::fwrite(out_.data(), 1, out_.size(), stdout);
+    }
     out_.clear();
   }
 
@@ -226,16 +250,22 @@ class Runner {
     for (;;) {
       ssize_t n = ::read(fd, buf.data() + have, buf.size() - have);
       if (n < 0) {
-        if (errno == EINTR) continue;
+        if (errno == EINTR) {
+          continue;
+        }
         return false;
       }
-      if (n == 0) break;
+      if (n == 0) {
+        break;
+      }
       have += size_t(n);
       size_t pos = 0;
       for (;;) {
         const char* start = buf.data() + pos;
         const void* nl = std::memchr(start, '\n', have - pos);
-        if (nl == nullptr) break;
+        if (nl == nullptr) {
+          break;
+        }
         size_t len = size_t(static_cast<const char*>(nl) - start);
         if (discarding) {
           discarding = false;
@@ -255,7 +285,9 @@ class Runner {
         have = 0;
       }
     }
-    if (have > 0 && !discarding) EmitCapped(std::string_view(buf.data(), have));
+    if (have > 0 && !discarding) {
+      EmitCapped(std::string_view(buf.data(), have));
+    }
     return true;
   }
 
@@ -287,20 +319,27 @@ class Runner {
 };
 
 std::vector<std::string> FilterDirs(const Options& o) {
-  if (!o.filters_dir.empty()) return {o.filters_dir};
+  if (!o.filters_dir.empty()) {
+    return {o.filters_dir};
+  }
   std::vector<std::string> dirs = {"/etc/portcullis/filters.d"};
   std::string sysconf = std::string(PORTCULLIS_SYSCONFDIR) + "/portcullis/filters.d";
-  if (sysconf != dirs[0]) dirs.push_back(sysconf);
+  if (sysconf != dirs[0]) {
+    dirs.push_back(sysconf);
+  }
   dirs.push_back(std::string(PORTCULLIS_SOURCE_DIR) + "/filters.d");
   return dirs;
 }
 
-void PrintSummary(const Filter& filter, const Options& o, const std::string& path,
-                  const Stats& s, double seconds) {
-  std::printf("Filter:   %s (mode %s)\n", path.c_str(), o.mode.empty() ? "default" : o.mode.c_str());
+void PrintSummary(const Filter& filter, const Options& o, const std::string& path, const Stats& s,
+                  double seconds) {
+  std::printf("Filter:   %s (mode %s)\n", path.c_str(),
+              o.mode.empty() ? "default" : o.mode.c_str());
   if (filter.prefilter_enabled()) {
     std::printf("Prefilter: on, literals:");
-    for (const std::string& l : filter.prefilter_literals()) std::printf(" \"%s\"", l.c_str());
+    for (const std::string& l : filter.prefilter_literals()) {
+      std::printf(" \"%s\"", l.c_str());
+    }
     std::printf("\n");
   } else {
     std::printf("Prefilter: off (a regex has no literal of 3+ bytes)\n");
@@ -311,7 +350,9 @@ void PrintSummary(const Filter& filter, const Options& o, const std::string& pat
                 filter.failregexes()[i].c_str());
   }
   std::printf("\nDate templates:\n");
-  if (s.templates.empty()) std::printf("  (none)\n");
+  if (s.templates.empty()) {
+    std::printf("  (none)\n");
+  }
   for (const auto& [name, count] : s.templates) {
     std::printf("  [%llu] %.*s\n", static_cast<unsigned long long>(count), int(name.size()),
                 name.data());
@@ -355,7 +396,9 @@ void AppendJsonRecord(std::string* out, uint64_t line_number, const LineResult& 
 int RunFilterTest(int argc, char** argv) {
   Options o;
   int rc = ParseArgs(argc, argv, &o);
-  if (rc >= 0) return rc;
+  if (rc >= 0) {
+    return rc;
+  }
 
   Result<std::string> path = FindFilterFile(o.filter, FilterDirs(o));
   if (!path.ok()) {
@@ -402,13 +445,17 @@ int RunFilterTest(int argc, char** argv) {
     while (!text.empty()) {
       size_t nl = text.find('\n');
       runner.Line(text.substr(0, std::min(nl, kMaxLine)));
-      if (nl == std::string_view::npos) break;
+      if (nl == std::string_view::npos) {
+        break;
+      }
       text.remove_prefix(nl + 1);
     }
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   runner.Flush();
-  if (!o.json) PrintSummary(**filter, o, *path, runner.stats(), seconds);
+  if (!o.json) {
+    PrintSummary(**filter, o, *path, runner.stats(), seconds);
+  }
   std::fflush(stdout);
   return kExitOk;
 }

@@ -1,12 +1,12 @@
 #include "config/filter_file.h"
 
 #include <sys/stat.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace portcullis {
 namespace {
@@ -14,7 +14,9 @@ namespace {
 // Edit distance, for "did you mean" hints on misspelt keys.
 size_t Distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
   for (size_t i = 1; i <= a.size(); ++i) {
     size_t diag = row[0];
     row[0] = i;
@@ -29,7 +31,8 @@ size_t Distance(std::string_view a, std::string_view b) {
 
 std::string UnknownKey(std::string_view file, std::string_view path, std::string_view key,
                        const std::vector<std::string_view>& valid) {
-  std::string msg = std::string(file) + ": unknown key '" + std::string(path) + std::string(key) + "'";
+  std::string msg =
+      std::string(file) + ": unknown key '" + std::string(path) + std::string(key) + "'";
   std::string_view best;
   size_t best_d = 3;  // only suggest close names
   for (std::string_view v : valid) {
@@ -39,19 +42,25 @@ std::string UnknownKey(std::string_view file, std::string_view path, std::string
       best = v;
     }
   }
-  if (!best.empty()) msg += " (did you mean '" + std::string(path) + std::string(best) + "'?)";
+  if (!best.empty()) {
+    msg += " (did you mean '" + std::string(path) + std::string(best) + "'?)";
+  }
   return msg;
 }
 
 std::string Where(std::string_view file, const toml::node& node) {
   std::string out(file);
   const auto& src = node.source();
-  if (src.begin.line > 0) out += ":" + std::to_string(src.begin.line);
+  if (src.begin.line > 0) {
+    out += ":" + std::to_string(src.begin.line);
+  }
   return out;
 }
 
 Status ExpectString(std::string_view file, std::string_view key, const toml::node& node) {
-  if (node.is_string()) return Status::Ok();
+  if (node.is_string()) {
+    return Status::Ok();
+  }
   return Status::InvalidArgument(Where(file, node) + ": key '" + std::string(key) +
                                  "': expected a string");
 }
@@ -72,7 +81,9 @@ Status ExpectStringArray(std::string_view file, std::string_view key, const toml
 }
 
 bool IsLowerName(std::string_view s) {
-  if (s.empty() || !(s[0] >= 'a' && s[0] <= 'z')) return false;
+  if (s.empty() || !(s[0] >= 'a' && s[0] <= 'z')) {
+    return false;
+  }
   return std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
   });
@@ -82,8 +93,8 @@ bool IsLowerName(std::string_view s) {
 // them; the merged table then converts without further checks.
 Status Validate(std::string_view file, const toml::table& root) {
   static const std::vector<std::string_view> kTop = {
-      "description", "failregex",  "ignoreregex", "prefregex", "datepattern", "journalmatch",
-      "no_date",     "default_mode", "vars",      "modes",     "session"};
+      "description", "failregex",    "ignoreregex", "prefregex", "datepattern", "journalmatch",
+      "no_date",     "default_mode", "vars",        "modes",     "session"};
   static const std::vector<std::string_view> kMode = {"failregex", "ignoreregex", "include"};
   static const std::vector<std::string_view> kSession = {"key", "remember", "max_sessions",
                                                          "max_age"};
@@ -124,15 +135,14 @@ Status Validate(std::string_view file, const toml::table& root) {
         std::string prefix = "modes." + std::string(mk.str()) + ".";
         const toml::table* mode = mv.as_table();
         if (mode == nullptr) {
-          return Status::InvalidArgument(Where(file, mv) + ": key 'modes." +
-                                         std::string(mk.str()) + "': expected a table");
+          return Status::InvalidArgument(Where(file, mv) + ": key 'modes." + std::string(mk.str()) +
+                                         "': expected a table");
         }
         for (auto&& [fk, fv] : *mode) {
           if (std::find(kMode.begin(), kMode.end(), fk.str()) == kMode.end()) {
             return Status::InvalidArgument(UnknownKey(file, prefix, fk.str(), kMode));
           }
-          PORTCULLIS_RETURN_IF_ERROR(
-              ExpectStringArray(file, prefix + std::string(fk.str()), fv));
+          PORTCULLIS_RETURN_IF_ERROR(ExpectStringArray(file, prefix + std::string(fk.str()), fv));
         }
       }
     } else if (key == "session") {
@@ -183,8 +193,12 @@ void Merge(toml::table& base, const toml::table& over) {
 
 std::vector<std::string> Strings(const toml::node* node) {
   std::vector<std::string> out;
-  if (node == nullptr || !node->is_array()) return out;
-  for (const toml::node& e : *node->as_array()) out.emplace_back(e.as_string()->get());
+  if (node == nullptr || !node->is_array()) {
+    return out;
+  }
+  for (const toml::node& e : *node->as_array()) {
+    out.emplace_back(e.as_string()->get());
+  }
   return out;
 }
 
@@ -207,12 +221,16 @@ Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0) return Status::NotFound(path + ": no such file");
+    if (::stat(path.c_str(), &st) != 0) {
+      return Status::NotFound(path + ": no such file");
+    }
     return Status::IoError(path + ": cannot open");
   }
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (in.bad()) return Status::IoError(path + ": read error");
+  if (in.bad()) {
+    return Status::IoError(path + ": read error");
+  }
   return ss.str();
 }
 
@@ -227,13 +245,17 @@ Result<FilterDef> ParseFilterToml(std::string_view text, std::string_view source
                                   std::string_view name, std::string_view local_text,
                                   std::string_view local_source_name) {
   Result<toml::table> base = ParseText(text, source_name);
-  if (!base.ok()) return base.status();
+  if (!base.ok()) {
+    return base.status();
+  }
   PORTCULLIS_RETURN_IF_ERROR(Validate(source_name, *base));
   FilterDef def;
   def.source = std::string(source_name);
   if (!local_text.empty()) {
     Result<toml::table> local = ParseText(local_text, local_source_name);
-    if (!local.ok()) return local.status();
+    if (!local.ok()) {
+      return local.status();
+    }
     PORTCULLIS_RETURN_IF_ERROR(Validate(local_source_name, *local));
     Merge(*base, *local);
     def.source += " (+ " + std::string(local_source_name) + ")";
@@ -249,7 +271,9 @@ Result<FilterDef> ParseFilterToml(std::string_view text, std::string_view source
   def.no_date = String(t, "no_date") == "now" ? NoDatePolicy::kNow : NoDatePolicy::kSkip;
   def.default_mode = String(t, "default_mode");
   if (const toml::table* vars = t.get_as<toml::table>("vars")) {
-    for (auto&& [k, v] : *vars) def.vars[std::string(k.str())] = v.as_string()->get();
+    for (auto&& [k, v] : *vars) {
+      def.vars[std::string(k.str())] = v.as_string()->get();
+    }
   }
   if (const toml::table* modes = t.get_as<toml::table>("modes")) {
     for (auto&& [k, v] : *modes) {
@@ -265,8 +289,12 @@ Result<FilterDef> ParseFilterToml(std::string_view text, std::string_view source
     def.has_session = true;
     def.session.key = String(*s, "key");
     def.session.remember = Strings(s->get("remember"));
-    if (auto n = (*s)["max_sessions"].value<int64_t>()) def.session.max_sessions = int(*n);
-    if (auto n = (*s)["max_age"].value<double>()) def.session.max_age = *n;
+    if (auto n = (*s)["max_sessions"].value<int64_t>()) {
+      def.session.max_sessions = int(*n);
+    }
+    if (auto n = (*s)["max_age"].value<double>()) {
+      def.session.max_age = *n;
+    }
     if (def.session.key.empty()) {
       return Status::InvalidArgument(def.source + ": key 'session.key' is required in [session]");
     }
@@ -277,8 +305,8 @@ Result<FilterDef> ParseFilterToml(std::string_view text, std::string_view source
     for (size_t i = 0; i < mode.include.size(); ++i) {
       if (def.modes.count(mode.include[i]) == 0) {
         return Status::InvalidArgument(def.source + ": key 'modes." + mname + ".include[" +
-                                       std::to_string(i) + "]': no mode named '" +
-                                       mode.include[i] + "'");
+                                       std::to_string(i) + "]': no mode named '" + mode.include[i] +
+                                       "'");
       }
     }
   }
@@ -291,7 +319,9 @@ Result<FilterDef> ParseFilterToml(std::string_view text, std::string_view source
 
 Result<FilterDef> LoadFilterFile(const std::string& path) {
   Result<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
+  if (!text.ok()) {
+    return text.status();
+  }
   std::string stem = path;
   if (stem.size() > 5 && stem.compare(stem.size() - 5, 5, ".toml") == 0) {
     stem.resize(stem.size() - 5);
@@ -301,7 +331,9 @@ Result<FilterDef> LoadFilterFile(const std::string& path) {
   std::string local_text;
   if (FileExists(local_path)) {
     Result<std::string> lt = ReadFile(local_path);
-    if (!lt.ok()) return lt.status();
+    if (!lt.ok()) {
+      return lt.status();
+    }
     local_text = std::move(*lt);
   }
   return ParseFilterToml(*text, path, name, local_text, local_path);
@@ -313,15 +345,26 @@ Result<std::string> FindFilterFile(std::string_view name_or_path,
   bool looks_like_path = arg.find('/') != std::string::npos ||
                          (arg.size() > 5 && arg.compare(arg.size() - 5, 5, ".toml") == 0);
   if (looks_like_path) {
-    if (FileExists(arg)) return arg;
+    if (FileExists(arg)) {
+      return arg;
+    }
     return Status::NotFound(arg + ": no such filter file");
   }
   std::string searched;
   for (const std::string& dir : dirs) {
-    if (dir.empty()) continue;
-    std::string p = dir + "/" + arg + ".toml";
-    if (FileExists(p)) return p;
-    if (!searched.empty()) searched += ", ";
+    if (dir.empty()) {
+      continue;
+    }
+    std::string p = dir;
+    p += "/";
+    p += arg;
+    p += ".toml";
+    if (FileExists(p)) {
+      return p;
+    }
+    if (!searched.empty()) {
+      searched += ", ";
+    }
     searched += dir;
   }
   return Status::NotFound("filter '" + arg + "' not found (searched " + searched + ")");

@@ -90,7 +90,8 @@ TEST(FilterFile, TypeErrorsNameLineKeyAndIndex) {
             "starting with a letter");
   EXPECT_EQ(ParseError("[session]\nremember = []").message(),
             "f.toml: key 'session.key' is required in [session]");
-  EXPECT_EQ(ParseError("default_mode = 'x'").message(), "f.toml: key 'default_mode': no mode named 'x'");
+  EXPECT_EQ(ParseError("default_mode = 'x'").message(),
+            "f.toml: key 'default_mode': no mode named 'x'");
   EXPECT_EQ(ParseError("[modes.a]\ninclude = ['b']").message(),
             "f.toml: key 'modes.a.include[0]': no mode named 'b'");
 }
@@ -117,7 +118,7 @@ max_age = 90
   EXPECT_EQ(r->source, "f.toml (+ f.local.toml)");
   EXPECT_EQ(r->failregex, std::vector<std::string>{"^z <HOST>$"});  // arrays replace
   EXPECT_EQ(r->ignoreregex, std::vector<std::string>{"^c"});        // untouched keys stay
-  EXPECT_EQ(r->vars.at("one"), "1");                                 // vars merge per var
+  EXPECT_EQ(r->vars.at("one"), "1");                                // vars merge per var
   EXPECT_EQ(r->vars.at("two"), "22");
   EXPECT_EQ(r->vars.at("three"), "3");
   EXPECT_EQ(r->modes.at("extra").failregex, std::vector<std::string>{"^e <HOST>$"});
@@ -129,7 +130,8 @@ max_age = 90
 TEST(FilterFile, LocalOverrideErrorsNameTheLocalFile) {
   Result<FilterDef> r = ParseFilterToml(kBase, "f.toml", "f", "failregx = []", "f.local.toml");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(), "f.local.toml: unknown key 'failregx' (did you mean 'failregex'?)");
+  EXPECT_EQ(r.status().message(),
+            "f.local.toml: unknown key 'failregx' (did you mean 'failregex'?)");
 }
 
 TEST(FilterFile, LoadsFileWithLocalNextToIt) {
@@ -149,7 +151,8 @@ TEST(FilterFile, LoadsFileWithLocalNextToIt) {
   Result<std::string> missing = FindFilterFile("nope", {dir});
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(missing.status().message(), "filter 'nope' not found (searched " + std::string(dir) + ")");
+  EXPECT_EQ(missing.status().message(),
+            "filter 'nope' not found (searched " + std::string(dir) + ")");
   std::remove(local.c_str());
   std::remove(base.c_str());
   ::rmdir(dir);

@@ -4,8 +4,12 @@
 #include <time.h>
 
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "filter/time_zone.h"
 
@@ -436,6 +440,52 @@ TEST(DateDetector, LocalZoneMatchesMktimeForEveryHourOfAYear) {
   }
 }
 
+// Zones whose changes fall on odd minutes or shift by half an hour take the uncached path for
+// the hour of the change; every unambiguous, existing wall-clock time must agree with mktime.
+TEST(DateDetector, LocalZoneMatchesMktimeForOddTransitions) {
+  for (const char* tz : {"XST-1XDT,M3.5.0/2:30,M10.5.0/3:30", "LHST-10:30LHDT-11,M10.1.0,M4.1.0",
+                         "EST5EDT,M3.2.0,M11.1.0", kCet}) {
+    ScopedTz scoped(tz);
+    TimeZone zone = TimeZone::Local();
+    int compared = 0;
+    for (int64_t local = DaysFromCivil(2026, 1, 1) * 86400;
+         local < DaysFromCivil(2027, 1, 1) * 86400; local += 600) {
+      int y = 0, m = 0, d = 0;
+      CivilFromDays(local / 86400, &y, &m, &d);
+      const int sec_of_day = static_cast<int>(local % 86400);
+      struct tm tm {};
+      tm.tm_year = y - 1900;
+      tm.tm_mon = m - 1;
+      tm.tm_mday = d;
+      tm.tm_hour = sec_of_day / 3600;
+      tm.tm_min = sec_of_day / 60 % 60;
+      tm.tm_isdst = -1;
+      const time_t t = mktime(&tm);
+      // Same wall clock at another instant nearby: ambiguous. mktime moved the fields: a gap.
+      auto wall = [](time_t at) {
+        struct tm out {};
+        localtime_r(&at, &out);
+        return DaysFromCivil(out.tm_year + 1900, out.tm_mon + 1, out.tm_mday) * 86400 +
+               out.tm_hour * 3600 + out.tm_min * 60 + out.tm_sec;
+      };
+      if (wall(t) != local) {
+        continue;
+      }
+      bool ambiguous = false;
+      for (int shift : {-3600, -1800, 1800, 3600}) {
+        ambiguous = ambiguous || wall(t + shift) == local;
+      }
+      if (ambiguous) {
+        continue;
+      }
+      ++compared;
+      ASSERT_EQ(zone.ToEpoch(local), t)
+          << tz << " " << y << "-" << m << "-" << d << " +" << sec_of_day;
+    }
+    EXPECT_GT(compared, 52000) << tz;
+  }
+}
+
 TEST(DateDetector, SyslogInLocalZoneAcrossNewYear) {
   ScopedTz tz(kCet);
   auto d = Make("syslog", "local");
@@ -667,6 +717,8 @@ TEST(DatePattern, Directives) {
       {"%Y-%m-%dT%H:%M:%S%z", "2026-11-22T10:00:01-03:00", t + 3 * 3600, 0, 25, true},
       {"%Y-%m-%d %H:%M:%S %Z", "2026-11-22 10:00:01 UTC x", t, 0, 23, true},
       {"%Y-%m-%d %H:%M:%S %Z", "2026-11-22 10:00:01 x", t, 0, 19},
+      {"[%Y-%m-%d %H:%M:%S %Z]", "[2026-11-22 10:00:01 ] x", t, 0, 22},
+      {"[%Y-%m-%d %H:%M:%S %Z]", "[2026-11-22 10:00:01 GMT] x", t, 0, 25, true},
       {"%F %T.%f", "2026-11-22 10:00:01.25 x", t + 0.25, 0, 22},
       {"%s", "ts=1700000000 x", 1700000000, 3, 13, true},
       {"%s.%f", "1700000000.5", 1700000000.5, 0, 12, true},

@@ -248,8 +248,8 @@ const char* DatePattern::MatchAt(const char* p, const char* end, Fields* f) cons
         } else if (end - p >= 1 && *p == 'Z') {
           p += 1;
         } else {
-          // Absent: a space the pattern put before it is not part of the date.
-          if (before_space != nullptr) {
+          // Absent: at the end of the pattern, a space put before it is not part of the date.
+          if (before_space != nullptr && &step == &steps_.back()) {
             p = before_space;
           }
           break;

@@ -32,16 +32,14 @@ std::string Ip4Core() {
   return "(?:" + o + "\\.){3}" + o;
 }
 
-std::string Ip4() {
-  return "(?<![0-9A-Za-z_.])" + Ip4Core() + "(?![0-9A-Za-z_]|\\.[0-9A-Za-z])";
-}
+std::string Ip4() { return "(?<![0-9A-Za-z_.])" + Ip4Core() + "(?![0-9A-Za-z_]|\\.[0-9A-Za-z])"; }
 
 std::string Ip6() {
   std::string x(kHex);
   std::string v4 = Ip4Core();
   // Full form, or a "::"-compressed form, or either with an embedded IPv4 tail. The ':'
   // separators make every repetition unambiguous, so matching stays linear.
-  std::string alts = x + "(?::" + x + "){7}" +                                            //
+  std::string alts = x + "(?::" + x + "){7}" +                                                  //
                      "|(?:" + x + "(?::" + x + "){0,6})?::(?:" + x + "(?::" + x + "){0,6})?" +  //
                      "|(?:(?:" + x + ":){6}|(?:" + x + "(?::" + x + "){0,4})?::(?:" + x +
                      ":){0,4})" + v4;
@@ -60,31 +58,53 @@ std::string Dns() {
 // every tag: a filter with twenty <HOST> tags would otherwise exceed PCRE2's pattern size limit.
 // Placed at the end so that they do not shift the group numbers of the regexes before them.
 const std::string& DefineBlock() {
-  static const std::string block =
-      "(?(DEFINE)(?<pcip4>" + Ip4() + ")(?<pcip6>" + Ip6() + ")(?<pcdns>" + Dns() + "))";
+  static const std::string block = "(?(DEFINE)(?<pcip4>(?>" + Ip4() + "))(?<pcip6>(?>" + Ip6() +
+                                   "))(?<pcdns>(?>" + Dns() + ")))";
   return block;
 }
 constexpr int kDefineGroups = 3;
 
 constexpr std::string_view kZone = "(?:%[\\w.-]{1,32})?";
 
-std::string TagExpansion(std::string_view tag) {
+std::string TagExpansionBody(std::string_view tag, bool inline_tags);
+
+// Every tag is an atomic group: an address is a whole token, so once one alternative matched
+// there is no other way to read the same text, and retrying them all when the rest of the regex
+// fails (common: most lines miss) only burns time.
+// `inline_tags`: copy the address patterns into the tag (fastest), or call them as subroutines of
+// DefineBlock() (smaller: used when a filter with many tags would exceed PCRE2's size limit).
+std::string TagExpansion(std::string_view tag, bool inline_tags) {
+  std::string body = TagExpansionBody(tag, inline_tags);
+  return body.empty() ? body : "(?>" + body + ")";
+}
+
+std::string TagExpansionBody(std::string_view tag, bool inline_tags) {
+  // IPv4 is tried first: it is the common case and cannot match the start of an IPv6 address
+  // (its lookarounds reject a neighbouring ':' or hex digit run).
   std::string zone(kZone);
-  const std::string ip4 = "(?&pcip4)", ip6 = "(?&pcip6)", dns = "(?&pcdns)";
+  const std::string ip4 = inline_tags ? "(?>" + Ip4() + ")" : "(?&pcip4)";
+  const std::string ip6 = inline_tags ? "(?>" + Ip6() + ")" : "(?&pcip6)";
+  const std::string dns = inline_tags ? "(?>" + Dns() + ")" : "(?&pcdns)";
   if (tag == "HOST") {
-    return "(?:\\[(?<host>" + ip6 + "|" + ip4 + ")" + zone + "\\]|(?<host>" + ip6 + ")" + zone +
-           "|(?<host>" + ip4 + ")|(?<host>" + dns + "))";
+    return "(?:\\[(?<host>" + ip6 + "|" + ip4 + ")" + zone + "\\]|(?<host>" + ip4 + ")|(?<host>" +
+           ip6 + ")" + zone + "|(?<host>" + dns + "))";
   }
   if (tag == "ADDR") {
-    return "(?:\\[(?<host>" + ip6 + "|" + ip4 + ")" + zone + "\\]|(?<host>" + ip6 + ")" + zone +
-           "|(?<host>" + ip4 + "))";
+    return "(?:\\[(?<host>" + ip6 + "|" + ip4 + ")" + zone + "\\]|(?<host>" + ip4 + ")|(?<host>" +
+           ip6 + ")" + zone + ")";
   }
-  if (tag == "IP4") return "(?<host>" + ip4 + ")";
+  if (tag == "IP4") {
+    return "(?<host>" + ip4 + ")";
+  }
   if (tag == "IP6") {
     return "(?:\\[(?<host>" + ip6 + ")" + zone + "\\]|(?<host>" + ip6 + ")" + zone + ")";
   }
-  if (tag == "CIDR") return "(?<cidr>[0-9]{1,3})(?![0-9])";
-  if (tag == "SUBNET") return "(?<host>" + ip6 + "|" + ip4 + ")(?:/(?<cidr>[0-9]{1,3})(?![0-9]))?";
+  if (tag == "CIDR") {
+    return "(?<cidr>[0-9]{1,3})(?![0-9])";
+  }
+  if (tag == "SUBNET") {
+    return "(?<host>" + ip6 + "|" + ip4 + ")(?:/(?<cidr>[0-9]{1,3})(?![0-9]))?";
+  }
   return {};
 }
 
@@ -96,8 +116,12 @@ bool IsNameChar(char c) {
 // Length of a character class starting at re[i] == '['; returns the index after its ']'.
 size_t SkipClass(std::string_view re, size_t i) {
   size_t j = i + 1;
-  if (j < re.size() && re[j] == '^') ++j;
-  if (j < re.size() && re[j] == ']') ++j;  // a leading ']' is a literal
+  if (j < re.size() && re[j] == '^') {
+    ++j;
+  }
+  if (j < re.size() && re[j] == ']') {
+    ++j;  // a leading ']' is a literal
+  }
   while (j < re.size() && re[j] != ']') {
     if (re[j] == '\\') {
       j += 2;
@@ -114,11 +138,13 @@ size_t SkipClass(std::string_view re, size_t i) {
 class Expander {
  public:
   Expander(const std::map<std::string, std::string>& vars, std::vector<std::string>* sets,
-           std::vector<std::string>* needs)
-      : vars_(vars), sets_(sets), needs_(needs) {}
+           std::vector<std::string>* needs, bool inline_tags)
+      : vars_(vars), sets_(sets), needs_(needs), inline_tags_(inline_tags) {}
 
   Status Expand(std::string_view re, std::string* out, int depth) {
-    if (depth > 32) return Status::InvalidArgument("vars nested more than 32 levels");
+    if (depth > 32) {
+      return Status::InvalidArgument("vars nested more than 32 levels");
+    }
     size_t i = 0;
     while (i < re.size()) {
       char c = re[i];
@@ -153,19 +179,23 @@ class Expander {
       }
       if (c == '<') {
         size_t j = i + 1;
-        while (j < re.size() && IsNameChar(re[j])) ++j;
+        while (j < re.size() && IsNameChar(re[j])) {
+          ++j;
+        }
         size_t colon = std::string_view::npos;
         if (j < re.size() && re[j] == ':' && j > i + 1) {
           colon = j;
           ++j;
-          while (j < re.size() && IsNameChar(re[j])) ++j;
+          while (j < re.size() && IsNameChar(re[j])) {
+            ++j;
+          }
         }
-        if (j > i + 1 && j < re.size() && re[j] == '>' && (colon == std::string_view::npos || j > colon + 1)) {
+        if (j > i + 1 && j < re.size() && re[j] == '>' &&
+            (colon == std::string_view::npos || j > colon + 1)) {
           std::string_view name = re.substr(i + 1, j - i - 1);
-          PORTCULLIS_RETURN_IF_ERROR(ExpandName(name, colon == std::string_view::npos
-                                                          ? std::string_view::npos
-                                                          : colon - i - 1,
-                                                out, depth));
+          PORTCULLIS_RETURN_IF_ERROR(ExpandName(
+              name, colon == std::string_view::npos ? std::string_view::npos : colon - i - 1, out,
+              depth));
           i = j + 1;
           continue;
         }
@@ -183,17 +213,21 @@ class Expander {
       std::string_view tag = name.substr(0, colon);
       std::string flag(name.substr(colon + 1));
       if (tag == "SET") {
-        if (sets_ != nullptr) sets_->push_back(flag);
+        if (sets_ != nullptr) {
+          sets_->push_back(flag);
+        }
         return Status::Ok();
       }
       if (tag == "NEED") {
-        if (needs_ != nullptr) needs_->push_back(flag);
+        if (needs_ != nullptr) {
+          needs_->push_back(flag);
+        }
         return Status::Ok();
       }
       return Status::InvalidArgument("unknown tag <" + std::string(name) + ">");
     }
     if (upper) {
-      std::string exp = TagExpansion(name);
+      std::string exp = TagExpansion(name, inline_tags_);
       if (exp.empty()) {
         return Status::InvalidArgument("unknown tag <" + std::string(name) +
                                        "> (tags: HOST, ADDR, IP4, IP6, CIDR, SUBNET, SET:flag, "
@@ -210,19 +244,24 @@ class Expander {
     }
     if (std::find(stack_.begin(), stack_.end(), key) != stack_.end()) {
       std::string cycle;
-      for (const std::string& s : stack_) cycle += s + " -> ";
+      for (const std::string& s : stack_) {
+        cycle += s + " -> ";
+      }
       return Status::InvalidArgument("var cycle: " + cycle + key);
     }
     stack_.push_back(key);
     Status st = Expand(it->second, out, depth + 1);
     stack_.pop_back();
-    if (!st.ok()) return st;
+    if (!st.ok()) {
+      return st;
+    }
     return Status::Ok();
   }
 
   const std::map<std::string, std::string>& vars_;
   std::vector<std::string>* sets_;
   std::vector<std::string>* needs_;
+  bool inline_tags_;
   std::vector<std::string> stack_;
 };
 
@@ -244,10 +283,14 @@ size_t SkipGroup(std::string_view re, size_t i) {
       j = SkipClass(re, j);
       continue;
     }
-    if (c == '(') ++depth;
+    if (c == '(') {
+      ++depth;
+    }
     if (c == ')') {
       --depth;
-      if (depth == 0) return j + 1;
+      if (depth == 0) {
+        return j + 1;
+      }
     }
     ++j;
   }
@@ -256,7 +299,9 @@ size_t SkipGroup(std::string_view re, size_t i) {
 
 // Index after the escape starting at re[i] == '\\'.
 size_t SkipEscape(std::string_view re, size_t i) {
-  if (i + 1 >= re.size()) return re.size();
+  if (i + 1 >= re.size()) {
+    return re.size();
+  }
   char d = re[i + 1];
   size_t j = i + 2;
   auto skip_braced = [&](char open, char close) {
@@ -270,26 +315,38 @@ size_t SkipEscape(std::string_view re, size_t i) {
   switch (d) {
     case 'x':
       if (!skip_braced('{', '}')) {
-        while (j < re.size() && j < i + 4 && std::isxdigit(static_cast<unsigned char>(re[j]))) ++j;
+        while (j < re.size() && j < i + 4 && std::isxdigit(static_cast<unsigned char>(re[j]))) {
+          ++j;
+        }
       }
       break;
     case 'p':
     case 'P':
     case 'N':
     case 'o':
-      if (!skip_braced('{', '}') && d != 'N' && j < re.size()) ++j;
+      if (!skip_braced('{', '}') && d != 'N' && j < re.size()) {
+        ++j;
+      }
       break;
     case 'k':
-      if (!skip_braced('<', '>') && !skip_braced('{', '}')) skip_braced('\'', '\'');
+      if (!skip_braced('<', '>') && !skip_braced('{', '}')) {
+        skip_braced('\'', '\'');
+      }
       break;
     case 'g':
       if (!skip_braced('<', '>') && !skip_braced('{', '}') && !skip_braced('\'', '\'')) {
-        if (j < re.size() && (re[j] == '-' || re[j] == '+')) ++j;
-        while (j < re.size() && std::isdigit(static_cast<unsigned char>(re[j]))) ++j;
+        if (j < re.size() && (re[j] == '-' || re[j] == '+')) {
+          ++j;
+        }
+        while (j < re.size() && std::isdigit(static_cast<unsigned char>(re[j]))) {
+          ++j;
+        }
       }
       break;
     case 'c':
-      if (j < re.size()) ++j;
+      if (j < re.size()) {
+        ++j;
+      }
       break;
     case 'Q': {
       size_t end = re.find("\\E", j);
@@ -298,7 +355,9 @@ size_t SkipEscape(std::string_view re, size_t i) {
     }
     default:
       if (d >= '0' && d <= '9') {
-        while (j < re.size() && std::isdigit(static_cast<unsigned char>(re[j]))) ++j;
+        while (j < re.size() && std::isdigit(static_cast<unsigned char>(re[j]))) {
+          ++j;
+        }
       }
       break;
   }
@@ -307,7 +366,9 @@ size_t SkipEscape(std::string_view re, size_t i) {
 
 // If re[i] starts a quantifier, returns {index after it, minimum count}; else {i, -1}.
 std::pair<size_t, int> Quantifier(std::string_view re, size_t i) {
-  if (i >= re.size()) return {i, -1};
+  if (i >= re.size()) {
+    return {i, -1};
+  }
   size_t j = i;
   int min = -1;
   char c = re[i];
@@ -320,19 +381,27 @@ std::pair<size_t, int> Quantifier(std::string_view re, size_t i) {
   } else if (c == '{') {
     size_t k = i + 1;
     size_t digits_start = k;
-    while (k < re.size() && std::isdigit(static_cast<unsigned char>(re[k]))) ++k;
+    while (k < re.size() && std::isdigit(static_cast<unsigned char>(re[k]))) {
+      ++k;
+    }
     bool has_min = k > digits_start;
     if (k < re.size() && re[k] == ',') {
       ++k;
-      while (k < re.size() && std::isdigit(static_cast<unsigned char>(re[k]))) ++k;
+      while (k < re.size() && std::isdigit(static_cast<unsigned char>(re[k]))) {
+        ++k;
+      }
     }
-    if (!has_min || k >= re.size() || re[k] != '}') return {i, -1};
+    if (!has_min || k >= re.size() || re[k] != '}') {
+      return {i, -1};
+    }
     min = std::atoi(std::string(re.substr(digits_start, k - digits_start)).c_str());
     j = k + 1;
   } else {
     return {i, -1};
   }
-  if (j < re.size() && (re[j] == '?' || re[j] == '+')) ++j;  // lazy / possessive
+  if (j < re.size() && (re[j] == '?' || re[j] == '+')) {
+    ++j;  // lazy / possessive
+  }
   return {j, min};
 }
 
@@ -359,12 +428,12 @@ std::string PcreMessage(int code) {
 }
 
 Result<CodePtr> CompileOne(const std::string& pattern_text, const std::string& where,
-                           bool with_defines = true) {
+                           bool with_defines = true, uint32_t extra_options = 0) {
   std::string pattern = with_defines ? pattern_text + DefineBlock() : pattern_text;
   int err = 0;
   PCRE2_SIZE offset = 0;
   pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                                   kCompileOptions, &err, &offset, nullptr);
+                                   kCompileOptions | extra_options, &err, &offset, nullptr);
   if (code == nullptr) {
     return Status::InvalidArgument(where + ": " + PcreMessage(err) + " at offset " +
                                    std::to_string(offset));
@@ -389,11 +458,15 @@ std::vector<std::pair<std::string, std::vector<int>>> NameTable(const pcre2_code
   pcre2_pattern_info(code, PCRE2_INFO_NAMETABLE, &table);
   std::vector<std::pair<std::string, std::vector<int>>> out;
   for (uint32_t i = 0; i < count; ++i) {
-    PCRE2_SPTR e = table + i * entry_size;
+    PCRE2_SPTR e = table + size_t(i) * entry_size;
     int num = (e[0] << 8) | e[1];
     std::string name(reinterpret_cast<const char*>(e + 2));
-    if (name == "pcip4" || name == "pcip6" || name == "pcdns") continue;  // DefineBlock()
-    if (out.empty() || out.back().first != name) out.push_back({name, {}});
+    if (name == "pcip4" || name == "pcip6" || name == "pcdns") {
+      continue;  // DefineBlock()
+    }
+    if (out.empty() || out.back().first != name) {
+      out.push_back({name, {}});
+    }
     out.back().second.push_back(num);
   }
   return out;
@@ -424,7 +497,7 @@ std::string_view LineKindName(LineKind kind) {
 Result<std::string> ExpandRegex(std::string_view regex,
                                 const std::map<std::string, std::string>& vars,
                                 std::vector<std::string>* sets, std::vector<std::string>* needs) {
-  Expander ex(vars, sets, needs);
+  Expander ex(vars, sets, needs, /*inline_tags=*/false);
   std::string out;
   PORTCULLIS_RETURN_IF_ERROR(ex.Expand(regex, &out, 0));
   return out;
@@ -433,7 +506,9 @@ Result<std::string> ExpandRegex(std::string_view regex,
 std::string RequiredLiteral(std::string_view re) {
   std::string best, cur;
   auto finish = [&] {
-    if (cur.size() > best.size()) best = cur;
+    if (cur.size() > best.size()) {
+      best = cur;
+    }
     cur.clear();
   };
   size_t i = 0;
@@ -458,13 +533,15 @@ std::string RequiredLiteral(std::string_view re) {
           (std::isalpha(static_cast<unsigned char>(re[i + 2])) || re[i + 2] == '^' ||
            re[i + 2] == '-')) {
         size_t k = i + 2;
-        while (k < re.size() && (std::isalpha(static_cast<unsigned char>(re[k])) ||
-                                 re[k] == '-' || re[k] == '^')) {
+        while (k < re.size() &&
+               (std::isalpha(static_cast<unsigned char>(re[k])) || re[k] == '-' || re[k] == '^')) {
           ++k;
         }
         if (k < re.size() && (re[k] == ')' || re[k] == ':') && re[i + 2] != 'P') {
           std::string_view opts = re.substr(i + 2, k - i - 2);
-          if (opts.find_first_of("ixn") != std::string_view::npos && re[k] == ')') return {};
+          if (opts.find_first_of("ixn") != std::string_view::npos && re[k] == ')') {
+            return {};
+          }
         }
       }
       next = SkipGroup(re, i);
@@ -478,7 +555,9 @@ std::string RequiredLiteral(std::string_view re) {
     }
     auto [after, min] = Quantifier(re, next);
     if (min >= 0) {
-      if (literal && min >= 1) cur.push_back(lit);
+      if (literal && min >= 1) {
+        cur.push_back(lit);
+      }
       finish();
       i = after;
       continue;
@@ -528,8 +607,8 @@ class Pattern {
   pcre2_match_data* data() const { return data_.get(); }
   // >0 match, PCRE2_ERROR_NOMATCH, or another negative PCRE2 code (limits).
   int Match(std::string_view subject, pcre2_match_context* ctx) const {
-    return pcre2_match(code_.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(),
-                       0, 0, data_.get(), ctx);
+    return pcre2_match(code_.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0,
+                       0, data_.get(), ctx);
   }
   const PCRE2_SIZE* ovector() const { return pcre2_get_ovector_pointer(data_.get()); }
 
@@ -547,21 +626,31 @@ bool IsLimit(int rc) {
 
 struct Filter::Impl {
   ~Impl() {
-    if (match_ctx != nullptr) pcre2_match_context_free(match_ctx);
-    if (jit_stack != nullptr) pcre2_jit_stack_free(jit_stack);
+    if (match_ctx != nullptr) {
+      pcre2_match_context_free(match_ctx);
+    }
+    if (jit_stack != nullptr) {
+      pcre2_jit_stack_free(jit_stack);
+    }
   }
 
   std::string source;
   std::vector<std::string> failregexes;
   std::vector<std::string> ignoreregexes;
-  std::vector<std::string> literals;
+  std::vector<std::string> literals;  // all of them, for display
   bool prefilter = false;
+  // One scan for all literals. Group 0: regexes without <NEED:...>, always searched. Group g > 0:
+  // the <NEED:...> regexes needing the flags gate_needs[g-1]; searched only while some session
+  // holds those flags, so a benign "Accepted ..." line is skipped when no session waits for it.
   LiteralSet literal_set;
+  std::vector<uint64_t> gate_needs;
+  std::array<uint32_t, 64> flag_sessions{};  // per flag bit: sessions holding it
+  uint64_t live_flags = 0;                   // bits with flag_sessions > 0
   std::unique_ptr<DateDetector> dates;
   bool no_date_now = false;
 
   Pattern pref;
-  int pref_content = -1;
+  std::vector<int> pref_content;  // (?<content>) groups; several alternatives may define one
   std::vector<int> pref_key_groups;
   std::vector<int> pref_host_groups;
   std::vector<std::pair<std::string, int>> pref_fields;
@@ -584,6 +673,8 @@ struct Filter::Impl {
   std::unordered_map<std::string, std::list<Session>::iterator> sessions;
 
   LineResult Process(std::string_view line, double now);
+  void SetFlags(Session* s, uint64_t flags);
+  void DropOldest();
   Session* FindSession(std::string_view key, double t);
   Session* TouchSession(std::string_view key, double t);
 };
@@ -591,25 +682,55 @@ struct Filter::Impl {
 namespace {
 
 std::string_view Group(std::string_view subject, const PCRE2_SIZE* ov, int n) {
-  if (ov[2 * n] == PCRE2_UNSET) return {};
-  return subject.substr(ov[2 * n], ov[2 * n + 1] - ov[2 * n]);
+  if (ov[2 * size_t(n)] == PCRE2_UNSET) {
+    return {};
+  }
+  return subject.substr(ov[2 * size_t(n)], ov[2 * size_t(n) + 1] - ov[2 * size_t(n)]);
 }
 
 // The first of `groups` that took part in the match (duplicate names: one per branch/alternative).
 std::optional<std::string_view> FirstSet(std::string_view subject, const PCRE2_SIZE* ov,
                                          const std::vector<int>& groups) {
   for (int g : groups) {
-    if (ov[2 * g] != PCRE2_UNSET) return Group(subject, ov, g);
+    if (ov[2 * size_t(g)] != PCRE2_UNSET) {
+      return Group(subject, ov, g);
+    }
   }
   return std::nullopt;
 }
 
 }  // namespace
 
+void Filter::Impl::SetFlags(Session* s, uint64_t flags) {
+  uint64_t changed = s->flags ^ flags;
+  for (int bit = 0; changed != 0; ++bit, changed >>= 1) {
+    if ((changed & 1) == 0) {
+      continue;
+    }
+    uint64_t mask = uint64_t{1} << bit;
+    if ((flags & mask) != 0) {
+      ++flag_sessions[size_t(bit)];
+      live_flags |= mask;
+    } else if (--flag_sessions[size_t(bit)] == 0) {
+      live_flags &= ~mask;
+    }
+  }
+  s->flags = flags;
+}
+
+void Filter::Impl::DropOldest() {
+  SetFlags(&lru.front(), 0);
+  sessions.erase(lru.front().key);
+  lru.pop_front();
+}
+
 Session* Filter::Impl::FindSession(std::string_view key, double t) {
   auto it = sessions.find(std::string(key));
-  if (it == sessions.end()) return nullptr;
+  if (it == sessions.end()) {
+    return nullptr;
+  }
   if (t - it->second->last > max_age) {
+    SetFlags(&*it->second, 0);
     lru.erase(it->second);
     sessions.erase(it);
     return nullptr;
@@ -620,8 +741,7 @@ Session* Filter::Impl::FindSession(std::string_view key, double t) {
 Session* Filter::Impl::TouchSession(std::string_view key, double t) {
   // Drop sessions that aged out, oldest first, so memory follows log time.
   while (!lru.empty() && t - lru.front().last > max_age) {
-    sessions.erase(lru.front().key);
-    lru.pop_front();
+    DropOldest();
   }
   std::string k(key);
   auto it = sessions.find(k);
@@ -631,8 +751,7 @@ Session* Filter::Impl::TouchSession(std::string_view key, double t) {
     return &*it->second;
   }
   if (sessions.size() >= max_sessions && !lru.empty()) {
-    sessions.erase(lru.front().key);
-    lru.pop_front();
+    DropOldest();
   }
   lru.push_back(Session{k, {}, {}, 0, t});
   auto last = std::prev(lru.end());
@@ -642,22 +761,34 @@ Session* Filter::Impl::TouchSession(std::string_view key, double t) {
 
 LineResult Filter::Impl::Process(std::string_view line, double now) {
   LineResult r;
-  if (prefilter && !literal_set.Search(line)) {
-    r.kind = LineKind::kSkipped;
-    return r;
+  if (prefilter) {
+    uint64_t open = 1;
+    for (size_t g = 0; g < gate_needs.size(); ++g) {
+      if ((live_flags & gate_needs[g]) == gate_needs[g]) {
+        open |= uint64_t{2} << g;
+      }
+    }
+    if (!literal_set.Search(line, open)) {
+      r.kind = LineKind::kSkipped;
+      return r;
+    }
   }
 
   // Date: found, then cut out so that regexes see only the message.
   double time = now;
   std::string_view text = line;
   std::optional<DateMatch> dm;
-  if (dates != nullptr && !dates->uses_no_date()) dm = dates->Find(line, now);
+  if (dates != nullptr && !dates->uses_no_date()) {
+    dm = dates->Find(line, now);
+  }
   if (dm.has_value() && dm->end <= line.size() && dm->begin <= dm->end) {
     time = dm->time;
     r.date_template = dm->name;
     size_t end = dm->end;
     if (dm->begin == 0) {
-      while (end < line.size() && (line[end] == ' ' || line[end] == '\t')) ++end;
+      while (end < line.size() && (line[end] == ' ' || line[end] == '\t')) {
+        ++end;
+      }
     }
     work.assign(line.data(), dm->begin);
     work.append(line.data() + end, line.size() - end);
@@ -675,9 +806,8 @@ LineResult Filter::Impl::Process(std::string_view line, double now) {
       r.limit_exceeded = IsLimit(rc);
       return r;
     }
-    if (pref_content >= 0) {
-      const PCRE2_SIZE* ov = pref.ovector();
-      if (ov[2 * pref_content] != PCRE2_UNSET) subject = Group(text, ov, pref_content);
+    if (std::optional<std::string_view> content = FirstSet(text, pref.ovector(), pref_content)) {
+      subject = *content;
     }
   }
 
@@ -687,41 +817,63 @@ LineResult Filter::Impl::Process(std::string_view line, double now) {
       r.kind = LineKind::kIgnored;
       return r;
     }
-    if (IsLimit(rc)) r.limit_exceeded = true;
+    if (IsLimit(rc)) {
+      r.limit_exceeded = true;
+    }
   }
 
-  if (!fail.valid()) return r;
+  if (!fail.valid()) {
+    return r;
+  }
   int rc = fail.Match(subject, match_ctx);
   if (rc < 0) {
-    if (IsLimit(rc)) r.limit_exceeded = true;
+    if (IsLimit(rc)) {
+      r.limit_exceeded = true;
+    }
     return r;
   }
   std::string_view mark = SafeMark(reinterpret_cast<const char*>(pcre2_get_mark(fail.data())));
   size_t bi = 0;
-  for (char c : mark) bi = bi * 10 + size_t(c - '0');
-  if (mark.empty() || bi >= branches.size()) return r;
+  for (char c : mark) {
+    bi = bi * 10 + size_t(c - '0');
+  }
+  if (mark.empty() || bi >= branches.size()) {
+    return r;
+  }
   const Branch& b = branches[bi];
   const PCRE2_SIZE* ov = fail.ovector();
   const PCRE2_SIZE* pov = pref.valid() ? pref.ovector() : nullptr;
 
   std::optional<std::string_view> host = FirstSet(subject, ov, b.host_groups);
-  if (!host && pov != nullptr) host = FirstSet(text, pov, pref_host_groups);
+  if (!host && pov != nullptr) {
+    host = FirstSet(text, pov, pref_host_groups);
+  }
   std::optional<std::string_view> user = FirstSet(subject, ov, b.user_groups);
   std::optional<std::string_view> key;
   if (has_session) {
     key = FirstSet(subject, ov, b.key_groups);
-    if (!key && pov != nullptr) key = FirstSet(text, pov, pref_key_groups);
+    if (!key && pov != nullptr) {
+      key = FirstSet(text, pov, pref_key_groups);
+    }
   }
 
   Session* session = nullptr;
-  if (key && !key->empty()) session = FindSession(*key, time);
+  if (key && !key->empty()) {
+    session = FindSession(*key, time);
+  }
 
   auto remember = [&]() {
-    if (!key || key->empty()) return;
+    if (!key || key->empty()) {
+      return;
+    }
     Session* s = TouchSession(*key, time);
-    if (host && !host->empty()) s->host.assign(host->data(), host->size());
-    if (user && !user->empty()) s->user.assign(user->data(), user->size());
-    s->flags |= b.sets;
+    if (host && !host->empty()) {
+      s->host.assign(host->data(), host->size());
+    }
+    if (user && !user->empty()) {
+      s->user.assign(user->data(), user->size());
+    }
+    SetFlags(s, s->flags | b.sets);
   };
 
   if (b.failregex_index < 0) {
@@ -729,7 +881,9 @@ LineResult Filter::Impl::Process(std::string_view line, double now) {
     r.kind = LineKind::kRemembered;
     return r;
   }
-  if (b.needs != 0 && (session == nullptr || (session->flags & b.needs) != b.needs)) return r;
+  if (b.needs != 0 && (session == nullptr || (session->flags & b.needs) != b.needs)) {
+    return r;
+  }
 
   std::string host_text;
   if (host && !host->empty()) {
@@ -748,7 +902,9 @@ LineResult Filter::Impl::Process(std::string_view line, double now) {
   Failure f;
   f.host = std::move(host_text);
   Result<IpAddress> addr = IpAddress::Parse(f.host);
-  if (addr.ok()) f.address = *addr;
+  if (addr.ok()) {
+    f.address = *addr;
+  }
   f.time = time;
   if (user) {
     f.user.assign(user->data(), user->size());
@@ -757,11 +913,17 @@ LineResult Filter::Impl::Process(std::string_view line, double now) {
   }
   if (pov != nullptr) {
     for (const auto& [name, g] : pref_fields) {
-      if (pov[2 * g] != PCRE2_UNSET) f.fields.emplace_back(name, std::string(Group(text, pov, g)));
+      if (pov[2 * size_t(g)] != PCRE2_UNSET) {
+        f.fields.emplace_back(name, std::string(Group(text, pov, g)));
+      }
     }
   }
-  for (const auto& [name, g] : b.field_groups) {
-    if (ov[2 * g] == PCRE2_UNSET) continue;
+  for (const auto& field : b.field_groups) {
+    const std::string& name = field.first;
+    int g = field.second;
+    if (ov[2 * size_t(g)] == PCRE2_UNSET) {
+      continue;
+    }
     std::string value(Group(subject, ov, g));
     auto it = std::find_if(f.fields.begin(), f.fields.end(),
                            [&](const auto& p) { return p.first == name; });
@@ -772,7 +934,11 @@ LineResult Filter::Impl::Process(std::string_view line, double now) {
     }
   }
   f.regex_index = b.failregex_index;
-  if (session != nullptr) session->flags &= ~b.needs;  // a flag completes one failure only
+  if (session != nullptr) {
+    // A counted failure uses up the session's flags: a pam_unix failure already counted by the
+    // "Failed password" line after it must not count again when the user finally gets in.
+    SetFlags(session, 0);
+  }
 
   r.kind = LineKind::kFailure;
   r.regex_index = b.failregex_index;
@@ -791,7 +957,9 @@ struct Source {
 
 Status CollectMode(const FilterDef& def, const std::string& name, std::set<std::string>* seen,
                    std::vector<Source>* fail, std::vector<Source>* ignore) {
-  if (!seen->insert(name).second) return Status::Ok();  // diamond or cycle: each mode once
+  if (!seen->insert(name).second) {
+    return Status::Ok();  // diamond or cycle: each mode once
+  }
   auto it = def.modes.find(name);
   if (it == def.modes.end()) {
     return Status::InvalidArgument(def.source + ": no mode named '" + name + "'");
@@ -800,12 +968,12 @@ Status CollectMode(const FilterDef& def, const std::string& name, std::set<std::
     PORTCULLIS_RETURN_IF_ERROR(CollectMode(def, inc, seen, fail, ignore));
   }
   for (size_t i = 0; i < it->second.failregex.size(); ++i) {
-    fail->push_back({"modes." + name + ".failregex[" + std::to_string(i) + "]",
-                     it->second.failregex[i]});
+    fail->push_back(
+        {"modes." + name + ".failregex[" + std::to_string(i) + "]", it->second.failregex[i]});
   }
   for (size_t i = 0; i < it->second.ignoreregex.size(); ++i) {
-    ignore->push_back({"modes." + name + ".ignoreregex[" + std::to_string(i) + "]",
-                       it->second.ignoreregex[i]});
+    ignore->push_back(
+        {"modes." + name + ".ignoreregex[" + std::to_string(i) + "]", it->second.ignoreregex[i]});
   }
   return Status::Ok();
 }
@@ -813,14 +981,22 @@ Status CollectMode(const FilterDef& def, const std::string& name, std::set<std::
 // Expands and checks one regex; errors name the file and the key. The raw text is compiled first
 // so that a syntax error's offset points into what the user wrote.
 Result<std::string> Prepare(const FilterDef& def, const Source& src, std::vector<std::string>* sets,
-                            std::vector<std::string>* needs) {
+                            std::vector<std::string>* needs, bool inline_tags) {
   std::string where = def.source + ": " + src.key;
-  Result<std::string> expanded = ExpandRegex(src.regex, def.vars, sets, needs);
-  if (!expanded.ok()) return Status::InvalidArgument(where + ": " + expanded.status().message());
+  std::string expanded;
+  Expander ex(def.vars, sets, needs, inline_tags);
+  Status st = ex.Expand(src.regex, &expanded, 0);
+  if (!st.ok()) {
+    return Status::InvalidArgument(where + ": " + st.message());
+  }
   Result<CodePtr> raw = CompileOne(src.regex, where, false);
-  if (!raw.ok()) return raw.status();
-  Result<CodePtr> full = CompileOne(*expanded, where + " (after expanding vars and tags)");
-  if (!full.ok()) return full.status();
+  if (!raw.ok()) {
+    return raw.status();
+  }
+  Result<CodePtr> full = CompileOne(expanded, where + " (after expanding vars and tags)");
+  if (!full.ok()) {
+    return full.status();
+  }
   return expanded;
 }
 
@@ -828,6 +1004,16 @@ Result<std::string> Prepare(const FilterDef& def, const Source& src, std::vector
 
 Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::string_view mode_arg,
                                                 const FilterOptions& options) {
+  Result<std::unique_ptr<Filter>> f = CompileImpl(def, mode_arg, options, /*inline_tags=*/true);
+  if (!f.ok() && f.status().message().find("too large") != std::string::npos) {
+    return CompileImpl(def, mode_arg, options, /*inline_tags=*/false);
+  }
+  return f;
+}
+
+Result<std::unique_ptr<Filter>> Filter::CompileImpl(const FilterDef& def, std::string_view mode_arg,
+                                                    const FilterOptions& options,
+                                                    bool inline_tags) {
   auto impl = std::make_unique<Impl>();
   impl->source = def.source;
 
@@ -843,7 +1029,9 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
     std::set<std::string> seen;
     PORTCULLIS_RETURN_IF_ERROR(CollectMode(def, mode, &seen, &fail, &ignore));
   }
-  if (fail.empty()) return Status::InvalidArgument(def.source + ": no failregex");
+  if (fail.empty()) {
+    return Status::InvalidArgument(def.source + ": no failregex");
+  }
 
   std::vector<Source> remember;
   if (def.has_session) {
@@ -863,7 +1051,9 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
       auto it = std::find(flag_names.begin(), flag_names.end(), n);
       size_t idx = size_t(it - flag_names.begin());
       if (it == flag_names.end()) {
-        if (flag_names.size() >= 64) return Status::InvalidArgument("more than 64 session flags");
+        if (flag_names.size() >= 64) {
+          return Status::InvalidArgument("more than 64 session flags");
+        }
         flag_names.push_back(n);
       }
       *bits |= uint64_t(1) << idx;
@@ -876,14 +1066,23 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
   // flag is missing would otherwise hide a later regex that matches the same line).
   std::string combined = "(?:";
   bool prefilter = true;
+  std::vector<std::string> all_literals;
+  std::vector<uint8_t> literal_groups;
   std::vector<const Source*> all;
-  for (const Source& s : fail) all.push_back(&s);
-  for (const Source& s : remember) all.push_back(&s);
+  all.reserve(fail.size() + remember.size());
+  for (const Source& s : fail) {
+    all.push_back(&s);
+  }
+  for (const Source& s : remember) {
+    all.push_back(&s);
+  }
   std::vector<std::string> expanded(all.size());
   for (size_t i = 0; i < all.size(); ++i) {
     std::vector<std::string> sets, needs;
-    Result<std::string> exp = Prepare(def, *all[i], &sets, &needs);
-    if (!exp.ok()) return exp.status();
+    Result<std::string> exp = Prepare(def, *all[i], &sets, &needs, inline_tags);
+    if (!exp.ok()) {
+      return exp.status();
+    }
     if ((!sets.empty() || !needs.empty()) && !def.has_session) {
       return Status::InvalidArgument(def.source + ": " + all[i]->key +
                                      ": <SET:...>/<NEED:...> need a [session] section");
@@ -896,36 +1095,71 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
     std::string lit = RequiredLiteral(*exp);
     if (lit.size() < 3) {
       prefilter = false;
-    } else if (std::find(impl->literals.begin(), impl->literals.end(), lit) ==
-               impl->literals.end()) {
-      impl->literals.push_back(lit);
+    } else {
+      // Up to 63 flag sets get their own group; any beyond share the always-searched group 0.
+      uint64_t needs = impl->branches.back().needs;
+      uint8_t group = 0;
+      if (needs != 0) {
+        auto g = std::find(impl->gate_needs.begin(), impl->gate_needs.end(), needs);
+        if (g == impl->gate_needs.end() && impl->gate_needs.size() < 63) {
+          impl->gate_needs.push_back(needs);
+          g = std::prev(impl->gate_needs.end());
+        }
+        if (g != impl->gate_needs.end()) {
+          group = uint8_t(1 + (g - impl->gate_needs.begin()));
+        }
+      }
+      literal_groups.push_back(group);
+      all_literals.push_back(lit);
+      if (std::find(impl->literals.begin(), impl->literals.end(), lit) == impl->literals.end()) {
+        impl->literals.push_back(lit);
+      }
     }
     expanded[i] = std::move(*exp);
   }
   std::vector<size_t> order;
   for (size_t i = 0; i < all.size(); ++i) {
-    if (impl->branches[i].needs == 0) order.push_back(i);
+    if (impl->branches[i].needs == 0) {
+      order.push_back(i);
+    }
   }
   for (size_t i = 0; i < all.size(); ++i) {
-    if (impl->branches[i].needs != 0) order.push_back(i);
+    if (impl->branches[i].needs != 0) {
+      order.push_back(i);
+    }
   }
   for (size_t k = 0; k < order.size(); ++k) {
-    if (k > 0) combined += "|";
+    if (k > 0) {
+      combined += "|";
+    }
     // (?:...) around each regex keeps inline options such as (?i) inside their own branch.
     combined += "(*MARK:" + std::to_string(order[k]) + ")(?:" + expanded[order[k]] + ")";
   }
   combined += ")";
-  for (const Source& s : fail) impl->failregexes.push_back(s.regex);
-  for (const Source& s : ignore) impl->ignoreregexes.push_back(s.regex);
+  for (const Source& s : fail) {
+    impl->failregexes.push_back(s.regex);
+  }
+  for (const Source& s : ignore) {
+    impl->ignoreregexes.push_back(s.regex);
+  }
 
-  Result<CodePtr> code = CompileOne(combined, def.source + ": failregex (combined)");
-  if (!code.ok()) return code.status();
+  // When every regex starts with ^, say so: PCRE2 does not see through the (*MARK) in front of
+  // each ^ and would otherwise retry the whole alternation at every position of the line.
+  bool all_anchored = std::all_of(expanded.begin(), expanded.end(),
+                                  [](const std::string& e) { return !e.empty() && e[0] == '^'; });
+  Result<CodePtr> code = CompileOne(combined, def.source + ": failregex (combined)", true,
+                                    all_anchored ? PCRE2_ANCHORED : 0);
+  if (!code.ok()) {
+    return code.status();
+  }
   // Group numbers run in branch order: branch i owns the numbers after those of branches < i.
   std::vector<std::pair<int, int>> ranges(all.size());  // [first, last] group numbers per branch
   int next_group = 1;
   for (size_t i : order) {
     Result<CodePtr> one = CompileOne(expanded[i], def.source);
-    if (!one.ok()) return one.status();
+    if (!one.ok()) {
+      return one.status();
+    }
     int n = int(CaptureCount(one->get())) - kDefineGroups;
     ranges[i] = {next_group, next_group + n - 1};
     next_group += n;
@@ -933,14 +1167,18 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
   for (const auto& [name, nums] : NameTable(code->get())) {
     for (int g : nums) {
       for (size_t bi = 0; bi < ranges.size(); ++bi) {
-        if (g < ranges[bi].first || g > ranges[bi].second) continue;
+        if (g < ranges[bi].first || g > ranges[bi].second) {
+          continue;
+        }
         Branch& b = impl->branches[bi];
         if (name == "host") {
           b.host_groups.push_back(g);
         } else if (name == "user") {
           b.user_groups.push_back(g);
         } else {
-          if (impl->has_session && name == impl->session_key) b.key_groups.push_back(g);
+          if (impl->has_session && name == impl->session_key) {
+            b.key_groups.push_back(g);
+          }
           b.field_groups.push_back({name, g});
         }
       }
@@ -951,30 +1189,45 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
   if (!ignore.empty()) {
     std::string ign = "(?:";
     for (size_t i = 0; i < ignore.size(); ++i) {
-      Result<std::string> exp = Prepare(def, ignore[i], nullptr, nullptr);
-      if (!exp.ok()) return exp.status();
-      if (i > 0) ign += "|";
+      Result<std::string> exp = Prepare(def, ignore[i], nullptr, nullptr, inline_tags);
+      if (!exp.ok()) {
+        return exp.status();
+      }
+      if (i > 0) {
+        ign += "|";
+      }
       ign += "(?:" + *exp + ")";
     }
     ign += ")";
     Result<CodePtr> icode = CompileOne(ign, def.source + ": ignoreregex (combined)");
-    if (!icode.ok()) return icode.status();
+    if (!icode.ok()) {
+      return icode.status();
+    }
     impl->ignore.Reset(std::move(*icode));
   }
 
   if (!def.prefregex.empty()) {
-    Result<std::string> exp = Prepare(def, {"prefregex", def.prefregex}, nullptr, nullptr);
-    if (!exp.ok()) return exp.status();
+    Result<std::string> exp =
+        Prepare(def, {"prefregex", def.prefregex}, nullptr, nullptr, inline_tags);
+    if (!exp.ok()) {
+      return exp.status();
+    }
     Result<CodePtr> pcode = CompileOne(*exp, def.source + ": prefregex");
-    if (!pcode.ok()) return pcode.status();
+    if (!pcode.ok()) {
+      return pcode.status();
+    }
     for (const auto& [name, nums] : NameTable(pcode->get())) {
       if (name == "content") {
-        impl->pref_content = nums.front();
+        impl->pref_content = nums;
       } else if (name == "host") {
         impl->pref_host_groups = nums;
       } else {
-        if (impl->has_session && name == impl->session_key) impl->pref_key_groups = nums;
-        for (int g : nums) impl->pref_fields.push_back({name, g});
+        if (impl->has_session && name == impl->session_key) {
+          impl->pref_key_groups = nums;
+        }
+        for (int g : nums) {
+          impl->pref_fields.push_back({name, g});
+        }
       }
     }
     impl->pref.Reset(std::move(*pcode));
@@ -982,7 +1235,9 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
 
   if (impl->has_session) {
     bool key_found = !impl->pref_key_groups.empty();
-    for (const Branch& b : impl->branches) key_found = key_found || !b.key_groups.empty();
+    for (const Branch& b : impl->branches) {
+      key_found = key_found || !b.key_groups.empty();
+    }
     if (!key_found) {
       return Status::InvalidArgument(def.source + ": session.key: no regex has a group named '" +
                                      impl->session_key + "'");
@@ -991,26 +1246,29 @@ Result<std::unique_ptr<Filter>> Filter::Compile(const FilterDef& def, std::strin
 
   impl->prefilter = prefilter;
   if (prefilter) {
-    impl->literal_set.Build(impl->literals);
+    impl->literal_set.Build(all_literals, literal_groups);
   } else {
     impl->literals.clear();
+    impl->gate_needs.clear();
   }
 
   std::string datepattern = options.datepattern.empty() ? def.datepattern : options.datepattern;
   Result<std::unique_ptr<DateDetector>> dd = DateDetector::Create(datepattern, options.logtimezone);
-  if (!dd.ok()) return Status::InvalidArgument(def.source + ": datepattern: " + dd.status().message());
+  if (!dd.ok()) {
+    return Status::InvalidArgument(def.source + ": datepattern: " + dd.status().message());
+  }
   impl->dates = std::move(*dd);
   impl->no_date_now = def.no_date == NoDatePolicy::kNow;
 
   impl->match_ctx = pcre2_match_context_create(nullptr);
-  impl->jit_stack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, nullptr);
+  impl->jit_stack = pcre2_jit_stack_create(size_t{32} * 1024, size_t{512} * 1024, nullptr);
   if (impl->match_ctx == nullptr || impl->jit_stack == nullptr) {
     return Status::Unavailable("out of memory creating a PCRE2 match context");
   }
   pcre2_set_match_limit(impl->match_ctx, options.match_limit);
   pcre2_set_depth_limit(impl->match_ctx, options.depth_limit);
   pcre2_jit_stack_assign(impl->match_ctx, nullptr, impl->jit_stack);
-  impl->work.reserve(64 * 1024 + 64);
+  impl->work.reserve(size_t{64} * 1024 + 64);
 
   return std::unique_ptr<Filter>(new Filter(std::move(impl)));
 }

@@ -32,12 +32,12 @@
 namespace portcullis {
 
 struct Failure {
-  std::string host;                   // text as captured (address or DNS name, no brackets)
-  std::optional<IpAddress> address;   // set when `host` parses as an address
-  double time = 0;                    // epoch seconds of the line (or `now` for dateless lines)
-  std::string user;                   // (?<user>...) capture, may be empty
+  std::string host;                  // text as captured (address or DNS name, no brackets)
+  std::optional<IpAddress> address;  // set when `host` parses as an address
+  double time = 0;                   // epoch seconds of the line (or `now` for dateless lines)
+  std::string user;                  // (?<user>...) capture, may be empty
   std::vector<std::pair<std::string, std::string>> fields;  // other named captures
-  int regex_index = -1;               // index into Filter::failregexes()
+  int regex_index = -1;                                     // index into Filter::failregexes()
 };
 
 enum class LineKind {
@@ -61,8 +61,8 @@ struct LineResult {
 
 // Overrides the jail passes in (empty = use the filter's own).
 struct FilterOptions {
-  std::string datepattern;  // replaces the filter's datepattern
-  std::string logtimezone;  // see DateDetector::Create
+  std::string datepattern;        // replaces the filter's datepattern
+  std::string logtimezone;        // see DateDetector::Create
   uint32_t match_limit = 100000;  // PCRE2 match limit per match call
   uint32_t depth_limit = 5000;    // PCRE2 depth (backtracking memory) limit per match call
 };
@@ -95,6 +95,9 @@ class Filter {
 
  private:
   explicit Filter(std::unique_ptr<Impl> impl);
+  static Result<std::unique_ptr<Filter>> CompileImpl(const FilterDef& def, std::string_view mode,
+                                                     const FilterOptions& options,
+                                                     bool inline_tags);
   std::unique_ptr<Impl> impl_;
 };
 
@@ -104,7 +107,8 @@ class Filter {
 // error) and upper-case tags (<HOST>, <ADDR>, <IP4>, <IP6>, <CIDR>, <SUBNET>, <SET:flag>,
 // <NEED:flag>). `(?<name>`, `(?P<name>`, `\k<name>`, `\g<name>` and escaped `\<` are left alone.
 // Flags named by <SET:x>/<NEED:x> are appended to `sets`/`needs` (either may be null).
-Result<std::string> ExpandRegex(std::string_view regex, const std::map<std::string, std::string>& vars,
+Result<std::string> ExpandRegex(std::string_view regex,
+                                const std::map<std::string, std::string>& vars,
                                 std::vector<std::string>* sets = nullptr,
                                 std::vector<std::string>* needs = nullptr);
 

@@ -40,11 +40,11 @@ struct FilterDef {
   std::string description;
   std::vector<std::string> failregex;
   std::vector<std::string> ignoreregex;
-  std::string prefregex;  // empty = none
+  std::string prefregex;    // empty = none
   std::string datepattern;  // empty = auto detection
   std::vector<std::string> journalmatch;
   NoDatePolicy no_date = NoDatePolicy::kSkip;
-  std::string default_mode;                // empty = base lists only
+  std::string default_mode;                 // empty = base lists only
   std::map<std::string, std::string> vars;  // name -> regex snippet
   std::map<std::string, FilterModeDef> modes;
   bool has_session = false;

@@ -23,7 +23,7 @@ FilterDef Def(std::vector<std::string> failregex) {
 }
 
 std::unique_ptr<Filter> MustCompile(const FilterDef& def, std::string_view mode = "",
-                                    FilterOptions options = {}) {
+                                    const FilterOptions& options = {}) {
   Result<std::unique_ptr<Filter>> f = Filter::Compile(def, mode, options);
   EXPECT_TRUE(f.ok()) << f.status().ToString();
   return f.ok() ? std::move(*f) : nullptr;
@@ -31,7 +31,8 @@ std::unique_ptr<Filter> MustCompile(const FilterDef& def, std::string_view mode 
 
 std::string HostOf(Filter& f, std::string_view line, double now = 1000) {
   LineResult r = f.Process(line, now);
-  return r.kind == LineKind::kFailure ? r.failure->host : "<" + std::string(LineKindName(r.kind)) + ">";
+  return r.kind == LineKind::kFailure ? r.failure->host
+                                      : "<" + std::string(LineKindName(r.kind)) + ">";
 }
 
 TEST(FilterTags, HostMatchesAddressesAndNames) {
@@ -125,8 +126,7 @@ TEST(FilterCompile, RegexErrorsNameFileKeyMessageAndOffset) {
   FilterDef def = Def({"^ok <HOST>$", "^broken (<HOST>$"});
   Result<std::unique_ptr<Filter>> f = Filter::Compile(def, "", {});
   ASSERT_FALSE(f.ok());
-  EXPECT_EQ(f.status().message(),
-            "t.toml: failregex[1]: missing closing parenthesis at offset 16");
+  EXPECT_EQ(f.status().message(), "t.toml: failregex[1]: missing closing parenthesis at offset 16");
   def = Def({"^ok <HOST>$"});
   def.modes["more"].failregex = {"^fine <HOST>$", "x<nope>"};
   f = Filter::Compile(def, "more", {});
@@ -140,8 +140,8 @@ TEST(FilterCompile, RegexErrorsNameFileKeyMessageAndOffset) {
 }
 
 TEST(FilterMatch, FirstBranchDecidesAndCapturesAreKept) {
-  FilterDef def = Def({"^auth failed for (?<user>\\S+) from <HOST> via (?<iface>\\w+)$",
-                       "^probe from <HOST>$"});
+  FilterDef def = Def(
+      {"^auth failed for (?<user>\\S+) from <HOST> via (?<iface>\\w+)$", "^probe from <HOST>$"});
   def.ignoreregex = {"from 192\\.0\\.2\\.99"};
   auto f = MustCompile(def);
   ASSERT_NE(f, nullptr);
@@ -234,8 +234,8 @@ TEST(FilterLimits, Pcre2ReportsMatchLimitForPathologicalPattern) {
   int err = 0;
   PCRE2_SIZE off = 0;
   const char* pattern = "^(a+)+$";
-  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern), PCRE2_ZERO_TERMINATED,
-                                   0, &err, &off, nullptr);
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern), PCRE2_ZERO_TERMINATED, 0,
+                                   &err, &off, nullptr);
   ASSERT_NE(code, nullptr);
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
   pcre2_match_context* ctx = pcre2_match_context_create(nullptr);
@@ -244,8 +244,8 @@ TEST(FilterLimits, Pcre2ReportsMatchLimitForPathologicalPattern) {
   pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
   std::string subject(40, 'a');
   subject += 'b';
-  int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0,
-                       md, ctx);
+  int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0, md,
+                       ctx);
   EXPECT_TRUE(rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT) << rc;
   pcre2_match_data_free(md);
   pcre2_match_context_free(ctx);
@@ -294,6 +294,15 @@ TEST(LiteralSet, FindsAnyLiteralAnywhere) {
   EXPECT_FALSE(empty.Search("anything"));
 }
 
+TEST(LiteralSet, GroupsCanBeSwitchedOff) {
+  LiteralSet s;
+  s.Build({"always", "gated"}, {0, 3});
+  EXPECT_TRUE(s.Search("x always", 1));
+  EXPECT_FALSE(s.Search("x gated", 1));
+  EXPECT_TRUE(s.Search("x gated", 1 | (1u << 3)));
+  EXPECT_TRUE(s.Search("gated then always", 1));  // a closed hit does not end the scan
+}
+
 FilterDef SessionDef() {
   FilterDef def = Def({"^\\[(?<pid>\\d+)\\] too many failures$",
                        "^\\[(?<pid>\\d+)\\] gave up from <HOST>$<NEED:locked>"});
@@ -317,13 +326,16 @@ TEST(FilterSession, HostFromEarlierLineOfTheSameSession) {
 TEST(FilterSession, FlagRequiredAndConsumed) {
   auto f = MustCompile(SessionDef());
   ASSERT_NE(f, nullptr);
-  EXPECT_EQ(HostOf(*f, "[5] gave up from 192.0.2.5", 100), "<missed>");
+  // No session holds "locked": the prefilter does not even let the line through.
+  EXPECT_EQ(HostOf(*f, "[5] gave up from 192.0.2.5", 100), "<skipped>");
+  f->Process("[6] account bob locked", 101);
+  EXPECT_EQ(HostOf(*f, "[5] gave up from 192.0.2.5", 101), "<missed>");  // [6] holds it, not [5]
   f->Process("[5] account root locked", 101);
   LineResult r = f->Process("[5] gave up from 192.0.2.5", 102);
   ASSERT_EQ(r.kind, LineKind::kFailure);
   EXPECT_EQ(r.failure->host, "192.0.2.5");
-  EXPECT_EQ(r.failure->user, "root");  // from the session
-  EXPECT_EQ(HostOf(*f, "[5] gave up from 192.0.2.5", 103), "<missed>");
+  EXPECT_EQ(r.failure->user, "root");                                    // from the session
+  EXPECT_EQ(HostOf(*f, "[5] gave up from 192.0.2.5", 103), "<missed>");  // used up; [6] still waits
 }
 
 TEST(FilterSession, BoundedByCountAndAge) {
@@ -355,8 +367,7 @@ TEST(FilterSession, SetAndNeedRequireASessionSection) {
 TEST(FilterMatch, InvalidUtf8AndNulBytesAreJustBytes) {
   auto f = MustCompile(Def({"^bad <HOST>$"}));
   ASSERT_NE(f, nullptr);
-  std::string line = "bad \xff\xfe\x00 192.0.2.1";
-  line[6] = '\0';
+  std::string line("bad \xff\xfe\x00 192.0.2.1", 17);
   EXPECT_EQ(f->Process(line, 0).kind, LineKind::kMissed);
   EXPECT_EQ(HostOf(*f, "bad 192.0.2.1"), "192.0.2.1");
 }

@@ -10,10 +10,15 @@ inline uint32_t Block(const unsigned char* p) { return (uint32_t(p[0]) << 8) | p
 
 }  // namespace
 
-void LiteralSet::Build(const std::vector<std::string>& literals) {
+void LiteralSet::Build(const std::vector<std::string>& literals,
+                       const std::vector<uint8_t>& groups) {
   literals_.clear();
-  for (const std::string& l : literals) {
-    if (l.size() >= 2) literals_.push_back(l);
+  groups_.clear();
+  for (size_t i = 0; i < literals.size(); ++i) {
+    if (literals[i].size() >= 2) {
+      literals_.push_back(literals[i]);
+      groups_.push_back(i < groups.size() ? uint8_t(groups[i] & 63) : 0);
+    }
   }
   buckets_.clear();
   if (literals_.empty()) {
@@ -21,7 +26,9 @@ void LiteralSet::Build(const std::vector<std::string>& literals) {
     return;
   }
   m_ = literals_[0].size();
-  for (const std::string& l : literals_) m_ = std::min(m_, l.size());
+  for (const std::string& l : literals_) {
+    m_ = std::min(m_, l.size());
+  }
   // The shift is stored in a byte; windows longer than 255 gain nothing measurable.
   m_ = std::min<size_t>(m_, 255);
   shift_.assign(65536, uint8_t(m_ - 1));
@@ -41,8 +48,10 @@ void LiteralSet::Build(const std::vector<std::string>& literals) {
   }
 }
 
-bool LiteralSet::Search(std::string_view text) const {
-  if (m_ == 0 || text.size() < m_) return false;
+bool LiteralSet::Search(std::string_view text, uint64_t open_groups) const {
+  if (m_ == 0 || text.size() < m_) {
+    return false;
+  }
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
   size_t pos = m_ - 1;  // index of the last byte of the window
@@ -56,7 +65,10 @@ bool LiteralSet::Search(std::string_view text) const {
     size_t start = pos + 1 - m_;
     for (uint32_t li : buckets_[bucket_[b] - 1]) {
       const std::string& l = literals_[li];
-      if (n - start >= l.size() && std::memcmp(s + start, l.data(), l.size()) == 0) return true;
+      if (((open_groups >> groups_[li]) & 1) != 0 && n - start >= l.size() &&
+          std::memcmp(s + start, l.data(), l.size()) == 0) {
+        return true;
+      }
     }
     ++pos;
   }

@@ -19,16 +19,18 @@ namespace portcullis {
 class LiteralSet {
  public:
   // Literals shorter than 2 bytes are not supported (Filter requires 3+); an empty set matches
-  // nothing.
-  void Build(const std::vector<std::string>& literals);
+  // nothing. `groups` (optional, same size as `literals`, values 0..63) puts each literal in a
+  // group that Search can switch off; without it every literal is in group 0.
+  void Build(const std::vector<std::string>& literals, const std::vector<uint8_t>& groups = {});
 
-  // True when `text` contains at least one literal.
-  bool Search(std::string_view text) const;
+  // True when `text` contains at least one literal whose group bit is set in `open_groups`.
+  bool Search(std::string_view text, uint64_t open_groups = 1) const;
 
  private:
   std::vector<std::string> literals_;
-  size_t m_ = 0;                 // length of the shortest literal (the scan window)
-  std::vector<uint8_t> shift_;   // per 2-byte block: safe jump distance
+  std::vector<uint8_t> groups_;
+  size_t m_ = 0;                  // length of the shortest literal (the scan window)
+  std::vector<uint8_t> shift_;    // per 2-byte block: safe jump distance
   std::vector<uint16_t> bucket_;  // per block with shift 0: 1 + index into buckets_, or 0
   std::vector<std::vector<uint32_t>> buckets_;  // literal indices ending their m-prefix there
 };

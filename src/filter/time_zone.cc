@@ -127,10 +127,10 @@ TimeZone TimeZone::Local() { return TimeZone(true, 0); }
 int32_t TimeZone::ResolveLocal(int64_t local_seconds) const {
   const int32_t before = LocalOffset(local_seconds - kDay);
   const int32_t after = LocalOffset(local_seconds + kDay);
-  const bool before_ok = LocalOffset(local_seconds - before) == before;
   if (before == after) {
     return before;
   }
+  const bool before_ok = LocalOffset(local_seconds - before) == before;
   const bool after_ok = LocalOffset(local_seconds - after) == after;
   if (before_ok && after_ok) {
     return before > after ? before : after;  // earlier instant

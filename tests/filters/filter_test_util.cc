@@ -10,14 +10,19 @@ namespace portcullis::testing {
 
 std::unique_ptr<Filter> LoadShippedFilter(std::string_view name, std::string_view mode,
                                           const FilterOptions& options) {
-  std::string path = std::string(PORTCULLIS_SOURCE_DIR) + "/filters.d/" + std::string(name) + ".toml";
+  std::string path =
+      std::string(PORTCULLIS_SOURCE_DIR) + "/filters.d/" + std::string(name) + ".toml";
   Result<std::string> text = [&]() -> Result<std::string> {
     FILE* f = std::fopen(path.c_str(), "rb");
-    if (f == nullptr) return Status::NotFound(path + ": cannot open");
+    if (f == nullptr) {
+      return Status::NotFound(path + ": cannot open");
+    }
     std::string out;
     char buf[4096];
     size_t n;
-    while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
+    while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) {
+      out.append(buf, n);
+    }
     std::fclose(f);
     return out;
   }();
@@ -41,7 +46,9 @@ std::unique_ptr<Filter> LoadShippedFilter(std::string_view name, std::string_vie
 namespace {
 
 bool SameHost(std::string_view got, std::string_view want) {
-  if (got == want) return true;
+  if (got == want) {
+    return true;
+  }
   Result<IpAddress> a = IpAddress::Parse(got);
   Result<IpAddress> b = IpAddress::Parse(want);
   return a.ok() && b.ok() && *a == *b;

@@ -1,8 +1,9 @@
 // Helpers for the per-filter tests in tests/filters/ (sample lines for each shipped filter).
 //
 //   auto f = LoadShippedFilter("sshd");            // default mode; "aggressive" etc. also work
-//   ExpectFailure(*f, "Jan  1 00:00:00 host sshd[1]: Invalid user x from 192.0.2.1 port 2", "192.0.2.1", "x");
-//   ExpectNoFailure(*f, "Jan  1 00:00:00 host sshd[1]: Accepted publickey for x from ...");
+//   ExpectFailure(*f, "Jan  1 00:00:00 host sshd[1]: Invalid user x from 192.0.2.1 port 2",
+//   "192.0.2.1", "x"); ExpectNoFailure(*f, "Jan  1 00:00:00 host sshd[1]: Accepted publickey for x
+//   from ...");
 //
 // Lines are classified with `now` = kTestNow (14 Aug 2005), so syslog dates without a year
 // resolve to 2005 or 2004; tests should not depend on the process time zone.

@@ -131,6 +131,24 @@ TEST_F(SshdFilter, SyslogHeaderVariants) {
                 "192.0.2.102");
 }
 
+TEST_F(SshdFilter, TcpWrappersAndClientReportedAuthFail) {
+  ExpectFailure(*filter_,
+                "Nov 22 10:05:04 gw sshd[7004]: refused connect from scanner.example.net "
+                "(198.51.100.77)",
+                "198.51.100.77");
+  ExpectFailure(*filter_,
+                "Nov 22 10:05:05 gw sshd[7005]: Received disconnect from 198.51.100.78 port 7:3: "
+                "Auth fail [preauth]",
+                "198.51.100.78");
+}
+
+TEST_F(SshdFilter, RsyslogRepeatedMessageIsUnwrapped) {
+  ExpectFailure(*filter_,
+                "Nov 22 10:05:03 gw sshd[7003]: message repeated 3 times: [ Failed password for "
+                "root from 192.0.2.103 port 22 ssh2]",
+                "192.0.2.103", "root");
+}
+
 TEST_F(SshdFilter, BenignLinesDoNotCount) {
   ExpectNoFailure(*filter_,
                   "Nov 22 10:06:00 gw sshd[8001]: Accepted publickey for deploy from 192.0.2.120 "
@@ -147,7 +165,8 @@ TEST_F(SshdFilter, BenignLinesDoNotCount) {
   ExpectNoFailure(*filter_,
                   "Nov 22 10:06:04 gw sshd[8003]: Disconnected from user deploy 192.0.2.122 port "
                   "50113");
-  ExpectNoFailure(*filter_, "Nov 22 10:06:05 gw sshd[8004]: Connection closed by 192.0.2.123 port 1");
+  ExpectNoFailure(*filter_,
+                  "Nov 22 10:06:05 gw sshd[8004]: Connection closed by 192.0.2.123 port 1");
   ExpectNoFailure(*filter_,
                   "Nov 22 10:06:06 gw CRON[8005]: pam_unix(cron:session): session opened for user "
                   "root(uid=0) by (uid=0)");
@@ -155,13 +174,13 @@ TEST_F(SshdFilter, BenignLinesDoNotCount) {
   ExpectNoFailure(*filter_,
                   "Nov 22 10:06:07 gw sudo[8006]: Invalid user x from 192.0.2.124 port 1");
   // 1.2.3.4.5 is not an address.
-  ExpectNoFailure(*filter_,
-                  "Nov 22 10:06:08 gw sshd[8007]: Invalid user x from 1.2.3.4.5 port 1");
+  ExpectNoFailure(*filter_, "Nov 22 10:06:08 gw sshd[8007]: Invalid user x from 1.2.3.4.5 port 1");
 }
 
 TEST_F(SshdFilter, TooManyFailuresTakesHostFromConnectionLine) {
-  Feed(*filter_, "Nov 22 10:07:00 gw sshd[9001]: Connection from 198.51.100.9 port 51353 on "
-                 "192.0.2.1 port 22 rdomain \"\"");
+  Feed(*filter_,
+       "Nov 22 10:07:00 gw sshd[9001]: Connection from 198.51.100.9 port 51353 on "
+       "192.0.2.1 port 22 rdomain \"\"");
   ExpectFailure(*filter_,
                 "Nov 22 10:07:03 gw sshd[9001]: Disconnecting: Too many authentication failures "
                 "for root [preauth]",
@@ -176,7 +195,8 @@ TEST_F(SshdFilter, TooManyFailuresWithoutHostWaitsForClosingLine) {
   ExpectNoFailure(*filter_,
                   "Nov 22 10:08:00 gw sshd[9101]: Disconnecting: Too many authentication "
                   "failures for admin [preauth]");
-  ExpectFailure(*filter_, "Nov 22 10:08:01 gw sshd[9101]: Connection closed by 203.0.113.9 [preauth]",
+  ExpectFailure(*filter_,
+                "Nov 22 10:08:01 gw sshd[9101]: Connection closed by 203.0.113.9 [preauth]",
                 "203.0.113.9", "admin");
   // The flag is used up: a second closing line does not count again.
   ExpectNoFailure(*filter_,
@@ -193,6 +213,25 @@ TEST_F(SshdFilter, LockedAccountThenDisconnect) {
   ExpectNoFailure(*filter_,
                   "Nov 22 10:09:01 gw sshd[9202]: Received disconnect from 198.51.100.35: 11: "
                   "Bye Bye [preauth]");
+}
+
+TEST_F(SshdFilter, PamFailureCountsOnceWhateverFollows) {
+  const char* kPam =
+      "Nov 22 10:09:30 gw sshd[9251]: pam_unix(sshd:auth): authentication failure; logname= uid=0 "
+      "euid=0 tty=ssh ruser= rhost=192.0.2.116  user=known";
+  const char* kAccepted =
+      "Nov 22 10:09:34 gw sshd[9251]: Accepted password for known from 192.0.2.116 port 52100 "
+      "ssh2";
+  // Alone, then the login succeeds: the mistyped password counts once.
+  Feed(*filter_, kPam);
+  ExpectFailure(*filter_, kAccepted, "192.0.2.116");
+  // Already counted by "Failed password": the success does not count it again.
+  Feed(*filter_, kPam);
+  ExpectFailure(*filter_,
+                "Nov 22 10:09:32 gw sshd[9251]: Failed password for known from 192.0.2.116 port "
+                "52100 ssh2",
+                "192.0.2.116", "known");
+  ExpectNoFailure(*filter_, kAccepted);
 }
 
 TEST_F(SshdFilter, SessionStateExpiresWithLogTime) {
@@ -237,10 +276,10 @@ TEST(SshdFilterPrefilter, EnabledWithLiterals) {
   auto f = LoadShippedFilter("sshd");
   ASSERT_NE(f, nullptr);
   EXPECT_TRUE(f->prefilter_enabled());
-  EXPECT_EQ(f->Process("Nov 22 10:12:00 gw CRON[1]: (root) CMD (run-parts /etc/cron.hourly)",
-                       kTestNow)
-                .kind,
-            LineKind::kSkipped);
+  EXPECT_EQ(
+      f->Process("Nov 22 10:12:00 gw CRON[1]: (root) CMD (run-parts /etc/cron.hourly)", kTestNow)
+          .kind,
+      LineKind::kSkipped);
 }
 
 }  // namespace
