@@ -124,7 +124,7 @@ class RotationTest(DaemonTestCase):
     def _daemon(self):
         d = self.make("")
         with open(os.path.join(d.conf, "jail.toml"), "w") as fh:
-            fh.write(jails(d.logs, maxretry=100000))
+            fh.write(jails(d.logs, maxretry=10000))
         open(d.path("auth.log"), "w").close()
         d.start()
         return d
