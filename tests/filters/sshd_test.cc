@@ -203,6 +203,14 @@ TEST_F(SshdFilter, TooManyFailuresWithoutHostWaitsForClosingLine) {
                   "Nov 22 10:08:02 gw sshd[9101]: Connection closed by 203.0.113.9 [preauth]");
 }
 
+TEST_F(SshdFilter, OldChangeOfUsernameTakesHostFromSession) {
+  Feed(*filter_, "Nov 22 10:08:30 gw sshd[9151]: Connection from 198.51.100.50 port 4711");
+  ExpectFailure(*filter_,
+                "Nov 22 10:08:31 gw sshd[9151]: Disconnecting: Change of username or service not "
+                "allowed: (root,ssh-connection) -> (admin,ssh-connection) [preauth]",
+                "198.51.100.50");
+}
+
 TEST_F(SshdFilter, LockedAccountThenDisconnect) {
   Feed(*filter_, "Nov 22 10:09:00 gw sshd[9201]: User root not allowed because account is locked");
   ExpectFailure(*filter_,
