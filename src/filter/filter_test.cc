@@ -52,6 +52,13 @@ TEST(FilterTags, HostMatchesAddressesAndNames) {
   EXPECT_EQ(HostOf(*f, "bad login from 192.0.2.300"), "<missed>");
 }
 
+TEST(FilterTags, RegexMayWriteItsOwnBrackets) {
+  auto f = MustCompile(Def({"^connect from \\S+\\[<HOST>\\]: rejected$"}));
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(HostOf(*f, "connect from unknown[192.0.2.44]: rejected"), "192.0.2.44");
+  EXPECT_EQ(HostOf(*f, "connect from mx.example.com[2001:db8::44]: rejected"), "2001:db8::44");
+}
+
 TEST(FilterTags, AddressIsParsedForIpsOnly) {
   auto f = MustCompile(Def({"^x <HOST>$"}));
   ASSERT_NE(f, nullptr);
