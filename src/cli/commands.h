@@ -11,5 +11,6 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitUnavailable = 3;
 
 int RunFilterTest(int argc, char** argv);
+int RunConfigCheck(int argc, char** argv);
 
 }  // namespace portcullis::cli

@@ -18,6 +18,8 @@ struct Command {
 constexpr Command kCommands[] = {
     {"filter-test", portcullis::cli::RunFilterTest,
      "test a filter against a log file or a line (like fail2ban-regex)"},
+    {"config-check", portcullis::cli::RunConfigCheck,
+     "check the configuration files (every error at once); --dump prints the result"},
 };
 
 void PrintUsage(FILE* out) {
