@@ -8,40 +8,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/edit_distance.h"
+
 namespace portcullis {
 namespace {
-
-// Edit distance, for "did you mean" hints on misspelt keys.
-size_t Distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) {
-    row[j] = j;
-  }
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 std::string UnknownKey(std::string_view file, std::string_view path, std::string_view key,
                        const std::vector<std::string_view>& valid) {
   std::string msg =
       std::string(file) + ": unknown key '" + std::string(path) + std::string(key) + "'";
-  std::string_view best;
-  size_t best_d = 3;  // only suggest close names
-  for (std::string_view v : valid) {
-    size_t d = Distance(key, v);
-    if (d < best_d) {
-      best_d = d;
-      best = v;
-    }
-  }
+  std::string_view best = NearestWord(key, valid);
   if (!best.empty()) {
     msg += " (did you mean '" + std::string(path) + std::string(best) + "'?)";
   }

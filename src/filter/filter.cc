@@ -68,14 +68,13 @@ constexpr std::string_view kZone = "(?:%[\\w.-]{1,32})?";
 
 std::string TagExpansionBody(std::string_view tag, bool inline_tags);
 
-// Every tag is an atomic group: an address is a whole token, so once one alternative matched
-// there is no other way to read the same text, and retrying them all when the rest of the regex
-// fails (common: most lines miss) only burns time.
+// The address inside a tag is an atomic group: an address is a whole token, so once one
+// alternative matched there is no other way to read the same text, and retrying them all when
+// the rest of the regex fails (common: most lines miss) only burns time.
 // `inline_tags`: copy the address patterns into the tag (fastest), or call them as subroutines of
 // DefineBlock() (smaller: used when a filter with many tags would exceed PCRE2's size limit).
 std::string TagExpansion(std::string_view tag, bool inline_tags) {
-  std::string body = TagExpansionBody(tag, inline_tags);
-  return body.empty() ? body : "(?>" + body + ")";
+  return TagExpansionBody(tag, inline_tags);
 }
 
 std::string TagExpansionBody(std::string_view tag, bool inline_tags) {
@@ -85,19 +84,20 @@ std::string TagExpansionBody(std::string_view tag, bool inline_tags) {
   const std::string ip4 = inline_tags ? "(?>" + Ip4() + ")" : "(?&pcip4)";
   const std::string ip6 = inline_tags ? "(?>" + Ip6() + ")" : "(?&pcip6)";
   const std::string dns = inline_tags ? "(?>" + Dns() + ")" : "(?&pcdns)";
+  // One copy of each address pattern per tag (the pattern size matters, see Compile): optional
+  // brackets on either side instead of a bracketed and a bare alternative. Only the address is
+  // atomic, so a regex that writes its own \[<HOST>\] still gets the closing bracket.
   if (tag == "HOST") {
-    return "(?:\\[(?<host>" + ip6 + "|" + ip4 + ")" + zone + "\\]|(?<host>" + ip4 + ")|(?<host>" +
-           ip6 + ")" + zone + "|(?<host>" + dns + "))";
+    return "\\[?(?<host>(?>" + ip4 + "|" + ip6 + "|" + dns + "))" + zone + "\\]?";
   }
   if (tag == "ADDR") {
-    return "(?:\\[(?<host>" + ip6 + "|" + ip4 + ")" + zone + "\\]|(?<host>" + ip4 + ")|(?<host>" +
-           ip6 + ")" + zone + ")";
+    return "\\[?(?<host>(?>" + ip4 + "|" + ip6 + "))" + zone + "\\]?";
   }
   if (tag == "IP4") {
     return "(?<host>" + ip4 + ")";
   }
   if (tag == "IP6") {
-    return "(?:\\[(?<host>" + ip6 + ")" + zone + "\\]|(?<host>" + ip6 + ")" + zone + ")";
+    return "\\[?(?<host>" + ip6 + ")" + zone + "\\]?";
   }
   if (tag == "CIDR") {
     return "(?<cidr>[0-9]{1,3})(?![0-9])";

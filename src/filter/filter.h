@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -106,7 +107,9 @@ class Filter {
 // Expands `<name>` var references (lower-case names, from `vars`, recursively; cycles are an
 // error) and upper-case tags (<HOST>, <ADDR>, <IP4>, <IP6>, <CIDR>, <SUBNET>, <SET:flag>,
 // <NEED:flag>). `(?<name>`, `(?P<name>`, `\k<name>`, `\g<name>` and escaped `\<` are left alone.
-// Flags named by <SET:x>/<NEED:x> are appended to `sets`/`needs` (either may be null).
+// Flags named by <SET:x>/<NEED:x> are appended to `sets`/`needs` (either may be null). Address
+// tags become calls of subroutines (?&pcip4), (?&pcip6), (?&pcdns) that Filter::Compile defines
+// at the end of each pattern, so the result alone only compiles when it has no address tags.
 Result<std::string> ExpandRegex(std::string_view regex,
                                 const std::map<std::string, std::string>& vars,
                                 std::vector<std::string>* sets = nullptr,

@@ -52,6 +52,13 @@ TEST(FilterTags, HostMatchesAddressesAndNames) {
   EXPECT_EQ(HostOf(*f, "bad login from 192.0.2.300"), "<missed>");
 }
 
+TEST(FilterTags, RegexMayWriteItsOwnBrackets) {
+  auto f = MustCompile(Def({"^connect from \\S+\\[<HOST>\\]: rejected$"}));
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(HostOf(*f, "connect from unknown[192.0.2.44]: rejected"), "192.0.2.44");
+  EXPECT_EQ(HostOf(*f, "connect from mx.example.com[2001:db8::44]: rejected"), "2001:db8::44");
+}
+
 TEST(FilterTags, AddressIsParsedForIpsOnly) {
   auto f = MustCompile(Def({"^x <HOST>$"}));
   ASSERT_NE(f, nullptr);
@@ -85,6 +92,21 @@ TEST(FilterTags, AddrIp4Ip6SubnetCidr) {
   EXPECT_EQ(r.failure->host, "192.0.2.0");
   ASSERT_EQ(r.failure->fields.size(), 1u);
   EXPECT_EQ(r.failure->fields[0], (std::pair<std::string, std::string>("cidr", "24")));
+}
+
+// Many host tags exceed PCRE2's pattern size when the address patterns are copied into each tag;
+// Compile then falls back to calling them as subroutines.
+TEST(FilterTags, ManyHostTagsStillCompile) {
+  std::vector<std::string> regexes;
+  for (int i = 0; i < 120; ++i) {
+    regexes.push_back("^event" + std::to_string(i) + " from <HOST> to <HOST>$");
+  }
+  auto f = MustCompile(Def(regexes));
+  ASSERT_NE(f, nullptr);
+  LineResult r = f->Process("event117 from 2001:db8::5 to 192.0.2.1", 0);
+  ASSERT_EQ(r.kind, LineKind::kFailure);
+  EXPECT_EQ(r.regex_index, 117);
+  EXPECT_EQ(r.failure->host, "2001:db8::5");
 }
 
 TEST(FilterTags, AddressIsAWholeToken) {

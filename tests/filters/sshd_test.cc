@@ -203,6 +203,14 @@ TEST_F(SshdFilter, TooManyFailuresWithoutHostWaitsForClosingLine) {
                   "Nov 22 10:08:02 gw sshd[9101]: Connection closed by 203.0.113.9 [preauth]");
 }
 
+TEST_F(SshdFilter, OldChangeOfUsernameTakesHostFromSession) {
+  Feed(*filter_, "Nov 22 10:08:30 gw sshd[9151]: Connection from 198.51.100.50 port 4711");
+  ExpectFailure(*filter_,
+                "Nov 22 10:08:31 gw sshd[9151]: Disconnecting: Change of username or service not "
+                "allowed: (root,ssh-connection) -> (admin,ssh-connection) [preauth]",
+                "198.51.100.50");
+}
+
 TEST_F(SshdFilter, LockedAccountThenDisconnect) {
   Feed(*filter_, "Nov 22 10:09:00 gw sshd[9201]: User root not allowed because account is locked");
   ExpectFailure(*filter_,
@@ -263,6 +271,15 @@ TEST(SshdFilterModes, DdosAndExtraOnlyInTheirModes) {
   ExpectNoFailure(*normal, kPreauthClose);
   ExpectFailure(*ddos, kNoIdent, "192.0.2.140");
   ExpectNoFailure(*ddos, kNegotiate);
+  // OpenSSH 9.8 PerSourcePenalties, and a client banner that quotes an address.
+  ExpectFailure(*ddos,
+                "Nov 22 10:11:04 gw sshd[9405]: drop connection #0 from [192.0.2.145]:22 on "
+                "[198.51.100.1]:22 penalty: failed authentication",
+                "192.0.2.145");
+  ExpectFailure(*ddos,
+                "Nov 22 10:11:05 gw sshd[9406]: Bad protocol version identification 'x from "
+                "192.0.2.66 port 22' from 203.0.113.9 port 5555",
+                "203.0.113.9");
   ExpectFailure(*aggressive, kNoIdent, "192.0.2.140");
   ExpectFailure(*aggressive, kNegotiate, "192.0.2.141");
   ExpectFailure(*aggressive, kPreauthClose, "192.0.2.142", "admin");
