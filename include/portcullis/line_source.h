@@ -67,8 +67,8 @@ std::string_view SourceEventKindName(SourceEventKind kind);
 // itself a loop of events.
 struct SourceEvent {
   SourceEventKind kind = SourceEventKind::kOpened;
-  FileId file = 0;
-  std::string_view path;
+  FileId file = 0;        // 0 when the event is about a directory, not a followed file
+  std::string_view path;  // the followed path, or the directory
   uint64_t offset = 0;  // kOpened: start offset; kTruncated/kRotated: where the old reading stopped
   uint64_t count = 0;   // kOversizeLine: cut lines so far for this path
   std::string_view detail;

@@ -193,19 +193,20 @@ std::vector<FilePosition> InotifyTailer::Positions() const {
   return positions;
 }
 
-void InotifyTailer::WatchDir(const std::string& dir) {
+int InotifyTailer::WatchDir(const std::string& dir) {
   if (dir_wd_.count(dir) != 0) {
-    return;
+    return 0;
   }
   int wd = inotify_add_watch(inotify_fd_, dir.c_str(), kDirMask);
   if (wd < 0) {
-    return;
+    return errno;
   }
   auto& paths = dir_watches_[wd];
   if (std::find(paths.begin(), paths.end(), dir) == paths.end()) {
     paths.push_back(dir);
   }
   dir_wd_[dir] = wd;
+  return 0;
 }
 
 void InotifyTailer::ResolvePattern(Pattern& pattern, bool at_start, LineSink* sink) {
@@ -214,9 +215,18 @@ void InotifyTailer::ResolvePattern(Pattern& pattern, bool at_start, LineSink* si
   // avoids a stat/watch race.
   std::string dir = pattern.dir;
   while (true) {
-    WatchDir(dir);
-    if (dir_wd_.count(dir) != 0 || dir == "/") {
+    int err = WatchDir(dir);
+    if (err == 0 || dir == "/") {
       break;
+    }
+    if (err != ENOENT && err != ENOTDIR) {
+      // EACCES, or ENOSPC when fs.inotify.max_user_watches is exhausted: say so, and fall back
+      // to the parent so that at least a re-creation is noticed.
+      std::string error = ErrnoText("inotify_add_watch " + dir, err);
+      if (error != pattern.last_error) {
+        pattern.last_error = error;
+        EmitFor(sink, SourceEventKind::kError, 0, dir, 0, error, 0);
+      }
     }
     dir = DirName(dir);
   }
@@ -334,14 +344,16 @@ void InotifyTailer::Close(std::unique_ptr<OpenFile>& file) {
   if (it != by_inode_.end() && it->second == file.get()) {
     by_inode_.erase(it);
   }
-  RememberConsumed(*file);
+  // A deleted inode's number is soon reused by a new file: remember only its content then.
+  struct stat st;
+  RememberConsumed(*file, ::fstat(file->fd, &st) == 0 && st.st_nlink > 0);
   ::close(file->fd);
   file.reset();
 }
 
-void InotifyTailer::RememberConsumed(const OpenFile& file) {
+void InotifyTailer::RememberConsumed(const OpenFile& file, bool by_inode) {
   consumed_.push_back(
-      {file.pos.dev, file.pos.ino, file.pos.head,
+      {by_inode, file.pos.dev, file.pos.ino, file.pos.head,
        file.pos.offset - std::min(file.splitter.unfinished_bytes(), file.pos.offset)});
   if (consumed_.size() > kMaxConsumed) {
     consumed_.erase(consumed_.begin());
@@ -351,7 +363,7 @@ void InotifyTailer::RememberConsumed(const OpenFile& file) {
 std::optional<uint64_t> InotifyTailer::AlreadyConsumed(int fd, const FileFacts& facts) {
   // The same inode, still holding what it held: it was renamed to a name we follow.
   for (auto it = consumed_.rbegin(); it != consumed_.rend(); ++it) {
-    if (it->dev != facts.dev || it->ino != facts.ino || facts.size < it->offset) {
+    if (!it->by_inode || it->dev != facts.dev || it->ino != facts.ino || facts.size < it->offset) {
       continue;
     }
     if (it->head.len > 0 && HashPrefix(fd, it->head.len) != it->head.hash) {
@@ -422,14 +434,20 @@ void InotifyTailer::UpdateHead(OpenFile& file) {
 
 void InotifyTailer::Emit(LineSink* sink, SourceEventKind kind, const Slot& slot, uint64_t offset,
                          std::string_view detail, uint64_t count) {
+  EmitFor(sink, kind, slot.id, slot.path, offset, detail, count);
+}
+
+void InotifyTailer::EmitFor(LineSink* sink, SourceEventKind kind, FileId file,
+                            std::string_view path, uint64_t offset, std::string_view detail,
+                            uint64_t count) {
   if (sink == nullptr) {
-    queued_.push_back({kind, slot.id, slot.path, offset, count, std::string(detail)});
+    queued_.push_back({kind, file, std::string(path), offset, count, std::string(detail)});
     return;
   }
   SourceEvent event;
   event.kind = kind;
-  event.file = slot.id;
-  event.path = slot.path;
+  event.file = file;
+  event.path = path;
   event.offset = offset;
   event.count = count;
   event.detail = detail;
@@ -642,7 +660,7 @@ void InotifyTailer::ReadSlot(Slot& slot, LineSink* sink) {
   std::optional<FileFacts> facts = FdFacts(file.fd, file.pos.head.len, false);
   if (facts && DecideGrowth(file.pos, *facts) == Growth::kTruncated) {
     uint64_t old_offset = file.pos.offset;
-    RememberConsumed(file);
+    RememberConsumed(file, /*by_inode=*/false);
     file.pos.offset = 0;
     file.pos.head = Head{};
     file.splitter.Reset();

@@ -79,6 +79,7 @@ class InotifyTailer final : public FileLineSource {
   // or a new file starts with the same kHeadBytes (copytruncate's copy, a restored backup), its
   // lines up to `offset` were already delivered.
   struct Consumed {
+    bool by_inode = false;  // false once the inode is freed (may be reused) or was truncated
     uint64_t dev = 0;
     uint64_t ino = 0;
     Head head;
@@ -100,6 +101,7 @@ class InotifyTailer final : public FileLineSource {
     std::string base;  // last component, literal or glob
     bool glob = false;
     std::string watched_dir;  // `dir` when it exists, else its nearest existing ancestor
+    std::string last_error;   // reported once until it changes
   };
 
   explicit InotifyTailer(int inotify_fd);
@@ -126,17 +128,20 @@ class InotifyTailer final : public FileLineSource {
   // Facts about `fd` with the head hash over `head_len` bytes.
   std::optional<FileFacts> FdFacts(int fd, uint32_t head_len, bool want_last_byte);
   void UpdateHead(OpenFile& file);
-  void WatchDir(const std::string& dir);
+  // Returns 0, or the errno of inotify_add_watch.
+  int WatchDir(const std::string& dir);
   void HandleDirEvent(const std::string& dir, uint32_t mask, std::string_view name, LineSink* sink);
   void ForgetDirWatch(int wd);
   void Emit(LineSink* sink, SourceEventKind kind, const Slot& slot, uint64_t offset,
             std::string_view detail, uint64_t count = 0);
+  void EmitFor(LineSink* sink, SourceEventKind kind, FileId file, std::string_view path,
+               uint64_t offset, std::string_view detail, uint64_t count);
   void Error(LineSink* sink, Slot& slot, std::string detail);
   void DropUnusedSlots();
   void DirGone(const std::string& dir);
   // If `fd` starts like a file we already consumed, the offset up to which its lines were seen.
   std::optional<uint64_t> AlreadyConsumed(int fd, const FileFacts& facts);
-  void RememberConsumed(const OpenFile& file);
+  void RememberConsumed(const OpenFile& file, bool by_inode);
 
   int inotify_fd_ = -1;
   std::vector<Pattern> patterns_;

@@ -377,6 +377,20 @@ TEST_F(InotifyTailerTest, DeletedFileIsDrainedAndItsRecreationReadFromStart) {
   EXPECT_EQ(tailer_->ExistingFiles(id), std::vector<std::string>{log});
 }
 
+TEST_F(InotifyTailerTest, RecreatedFileStartingLikeTheDeletedOneIsReadFromStart) {
+  std::string log = Path("app.log");
+  Append(log, "");
+  Add(log);
+  Append(log, "same first line\n");
+  ASSERT_TRUE(PumpLines(1));
+  ASSERT_EQ(::unlink(log.c_str()), 0);
+  Settle();
+  Append(log, "same first line\nsecond\n");
+  ASSERT_TRUE(PumpLines(3));
+  EXPECT_EQ(sink_.Texts(),
+            (std::vector<std::string>{"same first line", "same first line", "second"}));
+}
+
 TEST_F(InotifyTailerTest, FileAppearingLaterIsReadFromStart) {
   std::string log = Path("late.log");
   PatternId id = Add(log);
