@@ -16,12 +16,16 @@ namespace portcullis {
 
 namespace {
 
+namespace fs = std::filesystem;
+
 // Directories: names appearing and disappearing, and the directory itself going away. No
 // IN_MODIFY: writes to other logs in the same directory must not wake us.
 constexpr uint32_t kDirMask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF |
                               IN_MOVE_SELF | IN_ONLYDIR;
-// Files, by inode: data written or truncated (both IN_MODIFY), unlinked (IN_ATTRIB: link count).
-constexpr uint32_t kFileMask = IN_MODIFY | IN_ATTRIB;
+// Files, by inode: data written or truncated (both IN_MODIFY), unlinked (IN_ATTRIB: link count),
+// renamed (IN_MOVE_SELF: also seen when the rename happens outside the watched directory, as for
+// the target of a symlinked log).
+constexpr uint32_t kFileMask = IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF;
 
 constexpr size_t kReadBytes = size_t{256} * 1024;
 constexpr size_t kMaxConsumed = 32;
@@ -482,6 +486,7 @@ void InotifyTailer::CheckSlot(Slot& slot, bool at_start, LineSink* sink) {
     return;
   }
   slot.checking = true;
+  WatchLinkTarget(slot);
   struct stat st;
   bool exists = ::stat(slot.path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
   if (!exists) {
@@ -734,11 +739,41 @@ void InotifyTailer::DirGone(const std::string& dir) {
       check_.insert(path);
     }
   }
+  if (auto links = link_dirs_.find(dir); links != link_dirs_.end()) {
+    for (const std::string& path : links->second) {
+      check_.insert(path);
+    }
+  }
+}
+
+void InotifyTailer::WatchLinkTarget(const Slot& slot) {
+  struct stat st;
+  if (::lstat(slot.path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) {
+    return;
+  }
+  std::error_code error;
+  fs::path target = fs::read_symlink(slot.path, error);
+  if (error) {
+    return;
+  }
+  if (target.is_relative()) {
+    target = fs::path(DirName(slot.path)) / target;
+  }
+  std::string dir = DirName(target.lexically_normal().string());
+  std::set<std::string>& paths = link_dirs_[dir];
+  if (paths.insert(slot.path).second || dir_wd_.count(dir) == 0) {
+    (void)WatchDir(dir);  // best effort: the link's own directory is watched anyway
+  }
 }
 
 void InotifyTailer::HandleDirEvent(const std::string& dir, uint32_t mask, std::string_view name,
                                    LineSink* sink) {
   (void)mask;
+  if (auto links = link_dirs_.find(dir); links != link_dirs_.end()) {
+    for (const std::string& path : links->second) {
+      check_.insert(path);
+    }
+  }
   for (Pattern& pattern : patterns_) {
     if (pattern.watched_dir != dir) {
       continue;
@@ -802,7 +837,7 @@ Status InotifyTailer::OnReadable(LineSink& sink) {
       }
       if (auto file = file_watches_.find(event->wd); file != file_watches_.end()) {
         read_.insert(file->second->owner->path);
-        if (event->mask & IN_ATTRIB) {
+        if (event->mask & (IN_ATTRIB | IN_MOVE_SELF)) {
           check_.insert(file->second->owner->path);
         }
         continue;

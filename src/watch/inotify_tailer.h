@@ -16,6 +16,9 @@
 // another pattern matches (auth.log -> auth.log.1 under "auth.log*") is continued at its offset
 // under the new name, never read twice.
 //
+// A followed path that is a symlink also gets a watch on its target's directory (one level of
+// link), so rotation of the target is seen there.
+//
 // Limits (documented, not bugs): a glob is allowed only in the last path component; a file that
 // two watched names reach through a hard link or symlink is read once, under the name seen first,
 // and its lines carry that name's patterns only; a backlog is read to EOF in one OnReadable call.
@@ -139,6 +142,9 @@ class InotifyTailer final : public FileLineSource {
   void Error(LineSink* sink, Slot& slot, std::string detail);
   void DropUnusedSlots();
   void DirGone(const std::string& dir);
+  // For a path that is a symlink: also watch the directory of its target (one level), where the
+  // target is rotated.
+  void WatchLinkTarget(const Slot& slot);
   // If `fd` starts like a file we already consumed, the offset up to which its lines were seen.
   std::optional<uint64_t> AlreadyConsumed(int fd, const FileFacts& facts);
   void RememberConsumed(const OpenFile& file, bool by_inode);
@@ -152,6 +158,7 @@ class InotifyTailer final : public FileLineSource {
   std::unordered_map<int, OpenFile*> file_watches_;                // wd -> file
   std::unordered_map<int, std::vector<std::string>> dir_watches_;  // wd -> directory paths
   std::map<std::string, int> dir_wd_;                              // directory path -> wd
+  std::map<std::string, std::set<std::string>> link_dirs_;         // link target dir -> slot paths
   std::set<std::string> check_;      // slots whose path must be re-examined
   std::set<std::string> read_;       // slots with data to read
   std::vector<QueuedEvent> queued_;  // events raised while no sink was at hand

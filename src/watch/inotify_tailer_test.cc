@@ -561,6 +561,24 @@ TEST_F(InotifyTailerTest, RestartAfterDeletionAndRecreationReadsFromStart) {
   EXPECT_EQ(sink_.Texts(), std::vector<std::string>{"other"});
 }
 
+TEST_F(InotifyTailerTest, SymlinkedLogFollowsRotationOfItsTarget) {
+  fs::create_directories(Path("real"));
+  std::string target = Path("real/app.log");
+  Append(target, "");
+  std::string link = Path("app.log");
+  fs::create_symlink("real/app.log", link);
+  Add(link);
+  Append(target, "t1\n");
+  ASSERT_TRUE(PumpLines(1));
+  ASSERT_EQ(::rename(target.c_str(), Path("real/app.log.1").c_str()), 0);
+  Append(Path("real/app.log.1"), "t2\n");
+  ASSERT_TRUE(PumpLines(2));
+  Append(target, "t3\n");
+  ASSERT_TRUE(PumpLines(3));
+  EXPECT_EQ(sink_.Texts(), (std::vector<std::string>{"t1", "t2", "t3"}));
+  for (const Recorded& line : sink_.lines) EXPECT_EQ(line.path, link);
+}
+
 TEST_F(InotifyTailerTest, FileRewrittenInPlaceWithSameContentIsNotRecounted) {
   std::string log = Path("app.log");
   std::string content = Joined(Numbered("a line that is long enough to matter ", 0, 20));
