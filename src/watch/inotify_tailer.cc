@@ -18,10 +18,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Directories: names appearing and disappearing, and the directory itself going away. No
-// IN_MODIFY: writes to other logs in the same directory must not wake us.
-constexpr uint32_t kDirMask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF |
-                              IN_MOVE_SELF | IN_ONLYDIR;
+// Directories: names appearing and disappearing, the directory itself going away, and
+// IN_ATTRIB (chmod/chown: a log we could not open may have become readable; plain writes do not
+// raise it). No IN_MODIFY: writes to other logs in the same directory must not wake us.
+constexpr uint32_t kDirMask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB |
+                              IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
 // Files, by inode: data written or truncated (both IN_MODIFY), unlinked (IN_ATTRIB: link count),
 // renamed (IN_MOVE_SELF: also seen when the rename happens outside the watched directory, as for
 // the target of a symlinked log).
@@ -488,7 +489,14 @@ void InotifyTailer::CheckSlot(Slot& slot, bool at_start, LineSink* sink) {
   slot.checking = true;
   WatchLinkTarget(slot);
   struct stat st;
-  bool exists = ::stat(slot.path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  bool named = ::stat(slot.path.c_str(), &st) == 0;
+  bool exists = named && S_ISREG(st.st_mode);
+  if (!named) {
+    slot.last_error.clear();  // a later problem with a new file there is news again
+  } else if (!exists && slot.literal) {
+    // A directory or FIFO given as a log path. (A glob matching directories is not an error.)
+    Error(sink, slot, "not a regular file");
+  }
   if (!exists) {
     if (slot.current) {
       uint64_t offset = slot.current->pos.offset;

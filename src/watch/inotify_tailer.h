@@ -2,9 +2,9 @@
 //
 // Watches (all on one inotify descriptor, so the daemon polls a single fd):
 //  - each followed file, by inode: IN_MODIFY (new data, truncation), IN_ATTRIB (unlinked);
-//  - the directory of each pattern: IN_CREATE, IN_MOVED_TO, IN_MOVED_FROM, IN_DELETE and the
-//    directory's own deletion or move. Directories get no IN_MODIFY watch, so a busy neighbour log
-//    in /var/log does not wake us;
+//  - the directory of each pattern: IN_CREATE, IN_MOVED_TO, IN_MOVED_FROM, IN_DELETE, IN_ATTRIB
+//    and the directory's own deletion or move. Directories get no IN_MODIFY watch, so a busy
+//    neighbour log in /var/log does not wake us;
 //  - while a pattern's directory is missing, its nearest existing ancestor (re-armed downwards as
 //    directories appear).
 //

@@ -448,6 +448,7 @@ TEST_F(InotifyTailerTest, GlobMatchesFilesCreatedLater) {
   Append(Path("new.log"), "n1\n");
   Append(Path("other.txt"), "not matched\n");
   Append(Path(".hidden.log"), "not matched either\n");
+  fs::create_directories(Path("subdir.log"));  // matched, but a directory: silently skipped
   Append(Path("old.log"), "o1\n");
   ASSERT_TRUE(PumpLines(2));
   std::vector<std::string> texts = sink_.Texts();
@@ -456,6 +457,7 @@ TEST_F(InotifyTailerTest, GlobMatchesFilesCreatedLater) {
   std::vector<std::string> files = tailer_->ExistingFiles(id);
   std::sort(files.begin(), files.end());
   EXPECT_EQ(files, (std::vector<std::string>{Path("new.log"), Path("old.log")}));
+  EXPECT_EQ(sink_.Count(SourceEventKind::kError), 0);
 }
 
 TEST_F(InotifyTailerTest, TwoPatternsNamingOneFileReadItOnce) {
@@ -619,6 +621,23 @@ TEST_F(InotifyTailerTest, NulBytesAndInvalidUtf8PassThrough) {
   Append(log, line + "\n");
   ASSERT_TRUE(PumpLines(1));
   EXPECT_EQ(sink_.lines[0].text, line);
+}
+
+TEST_F(InotifyTailerTest, NonRegularFileIsReportedOnceAndItsReplacementRead) {
+  std::string log = Path("app.log");
+  ASSERT_EQ(::mkfifo(log.c_str(), 0600), 0);
+  PatternId id = Add(log);
+  Settle();
+  ASSERT_EQ(sink_.Count(SourceEventKind::kError), 1);
+  EXPECT_EQ(sink_.events[0].detail, "not a regular file");
+  EXPECT_TRUE(tailer_->ExistingFiles(id).empty());
+  ASSERT_EQ(::chmod(log.c_str(), 0644), 0);  // a re-check, same verdict: not reported again
+  Settle();
+  EXPECT_EQ(sink_.Count(SourceEventKind::kError), 1);
+  ASSERT_EQ(::unlink(log.c_str()), 0);
+  Append(log, "now a file\n");
+  ASSERT_TRUE(PumpLines(1));
+  EXPECT_EQ(sink_.Texts(), std::vector<std::string>{"now a file"});
 }
 
 TEST_F(InotifyTailerTest, RejectsRelativePathsAndGlobsInDirectories) {
