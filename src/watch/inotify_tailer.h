@@ -1,7 +1,8 @@
 // InotifyTailer: the FileLineSource for real log files, on Linux inotify.
 //
 // Watches (all on one inotify descriptor, so the daemon polls a single fd):
-//  - each followed file, by inode: IN_MODIFY (new data, truncation), IN_ATTRIB (unlinked);
+//  - each followed file, by inode: IN_MODIFY (new data, truncation), IN_ATTRIB (unlinked),
+//    IN_MOVE_SELF (renamed, also outside the watched directory);
 //  - the directory of each pattern: IN_CREATE, IN_MOVED_TO, IN_MOVED_FROM, IN_DELETE, IN_ATTRIB
 //    and the directory's own deletion or move. Directories get no IN_MODIFY watch, so a busy
 //    neighbour log in /var/log does not wake us;
@@ -12,16 +13,20 @@
 // and is read to EOF ("draining"); a writer that has not reopened yet keeps being read. The old
 // file is closed once it is unlinked, or once the new file at the path has data (the writer has
 // switched; the old one is drained a last time first). copytruncate: a file shorter than our
-// offset, or whose first line changed, is read again from 0. A file renamed to a name that
-// another pattern matches (auth.log -> auth.log.1 under "auth.log*") is continued at its offset
-// under the new name, never read twice.
+// offset, or whose first kHeadBytes changed, is read again from 0; a new file that starts like one
+// already read (the copy, under a glob that matches it) continues at the offset read there. A file
+// renamed to a name that another pattern matches (auth.log -> auth.log.1 under "auth.log*") is
+// continued at its offset under the new name, never read twice.
 //
 // A followed path that is a symlink also gets a watch on its target's directory (one level of
 // link), so rotation of the target is seen there.
 //
 // Limits (documented, not bugs): a glob is allowed only in the last path component; a file that
 // two watched names reach through a hard link or symlink is read once, under the name seen first,
-// and its lines carry that name's patterns only; a backlog is read to EOF in one OnReadable call.
+// and its lines carry that name's patterns only; a backlog is read to EOF in one OnReadable call;
+// Positions() covers current files only, so lines a not-yet-reopened writer adds to a rotated
+// file after our last read are lost if the daemon stops in that window; file systems whose
+// changes inotify does not see (NFS, FUSE) are not supported (no polling fallback).
 #pragma once
 
 #include <map>
