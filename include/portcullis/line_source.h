@@ -120,8 +120,9 @@ class FileLineSource : public LineSource {
   // jail's logs are all missing: the jail runs and waits.
   virtual std::vector<std::string> ExistingFiles(PatternId pattern) const = 0;
 
-  // One position per followed file, plus saved positions not yet used (their file is missing),
-  // for the BanStore. Each offset is at a line boundary.
+  // One position per followed file, plus saved positions not yet used because the file a
+  // literal (non-glob) pattern names is missing; for the BanStore. Each offset is at a line
+  // boundary. Saved positions for paths no pattern names any more are dropped.
   virtual std::vector<FilePosition> Positions() const = 0;
 };
 

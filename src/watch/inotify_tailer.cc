@@ -189,9 +189,11 @@ std::vector<FilePosition> InotifyTailer::Positions() const {
     position.head_len = file.pos.head.len;
     positions.push_back(std::move(position));
   }
+  // Unused saved positions survive while a configured (literal) path waits for its file; those
+  // for glob matches or paths no longer configured are dropped, so they do not pile up.
   for (const auto& [path, position] : saved_) {
     auto it = slots_.find(path);
-    if (it == slots_.end() || !it->second->current) {
+    if (it != slots_.end() && it->second->literal && !it->second->current) {
       positions.push_back(position);
     }
   }

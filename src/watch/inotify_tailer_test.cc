@@ -503,7 +503,13 @@ TEST_F(InotifyTailerTest, SavedPositionIsKeptWhileItsFileIsMissing) {
   FilePosition saved;
   saved.path = Path("missing.log");
   saved.offset = 10;
-  Add(saved.path, std::span<const FilePosition>(&saved, 1));
+  FilePosition unconfigured;
+  unconfigured.path = Path("no-longer-configured.log");
+  FilePosition glob_match;
+  glob_match.path = Path("app-2026-11-01.log");
+  std::vector<FilePosition> all{saved, unconfigured, glob_match};
+  Add(saved.path, all);
+  Add(Path("app-*.log"), all);
   std::vector<FilePosition> positions = tailer_->Positions();
   ASSERT_EQ(positions.size(), 1u);
   EXPECT_EQ(positions[0], saved);
