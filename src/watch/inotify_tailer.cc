@@ -878,6 +878,8 @@ Status InotifyTailer::OnReadable(LineSink& sink) {
     }
   }
   if (overflow) {
+    EmitFor(&sink, SourceEventKind::kError, 0, "", 0,
+            "inotify event queue overflowed; every path is looked at again", 0);
     // Events were lost: look at everything again.
     for (Pattern& pattern : patterns_) {
       ResolvePattern(pattern, false, &sink);

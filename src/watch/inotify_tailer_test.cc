@@ -584,7 +584,9 @@ TEST_F(InotifyTailerTest, SymlinkedLogFollowsRotationOfItsTarget) {
   Append(target, "t3\n");
   ASSERT_TRUE(PumpLines(3));
   EXPECT_EQ(sink_.Texts(), (std::vector<std::string>{"t1", "t2", "t3"}));
-  for (const Recorded& line : sink_.lines) EXPECT_EQ(line.path, link);
+  for (const Recorded& line : sink_.lines) {
+    EXPECT_EQ(line.path, link);
+  }
 }
 
 TEST_F(InotifyTailerTest, FileRewrittenInPlaceWithSameContentIsNotRecounted) {
@@ -644,6 +646,34 @@ TEST_F(InotifyTailerTest, NonRegularFileIsReportedOnceAndItsReplacementRead) {
   Append(log, "now a file\n");
   ASSERT_TRUE(PumpLines(1));
   EXPECT_EQ(sink_.Texts(), std::vector<std::string>{"now a file"});
+}
+
+TEST_F(InotifyTailerTest, LostEventsAfterQueueOverflowAreRecoveredByRescan) {
+  std::string followed = Path("a.log");
+  Append(followed, "");
+  Add(Path("*.log"));
+  Settle();
+  // More events than fs.inotify.max_queued_events while we do not read.
+  // Each rename queues IN_MOVED_FROM and IN_MOVED_TO; alternating names defeats coalescing.
+  std::string names[2] = {Path("noise-a.txt"), Path("noise-b.txt")};
+  Append(names[0], "");
+  int max_queued = 16384;
+  if (std::FILE* limit = std::fopen("/proc/sys/fs/inotify/max_queued_events", "r")) {
+    if (std::fscanf(limit, "%d", &max_queued) != 1) {
+      max_queued = 16384;
+    }
+    std::fclose(limit);
+  }
+  for (int i = 0; i < max_queued / 2 + 100; ++i) {
+    ASSERT_EQ(::rename(names[i % 2].c_str(), names[(i + 1) % 2].c_str()), 0);
+  }
+  Append(followed, "modified\n");
+  Append(Path("late.log"), "created\n");
+  ASSERT_TRUE(PumpLines(2));
+  std::vector<std::string> texts = sink_.Texts();
+  std::sort(texts.begin(), texts.end());
+  EXPECT_EQ(texts, (std::vector<std::string>{"created", "modified"}));
+  EXPECT_EQ(sink_.Count(SourceEventKind::kError), 1);
 }
 
 TEST_F(InotifyTailerTest, RejectsRelativePathsAndGlobsInDirectories) {
