@@ -57,7 +57,8 @@ enum class SourceEventKind {
   kTruncated,     // the file shrank or its first line changed (copytruncate): reading from 0
   kGone,          // the path vanished (deleted or renamed away); waiting for it to reappear
   kOversizeLine,  // a line longer than the cap was cut; `count` = cut lines so far in this file
-  kError,         // an OS error on this path (open, read, watch); detail carries strerror
+  kError,         // an OS error on this path (open, read, watch; detail carries strerror), a
+                  // path that is not a regular file, or lost inotify events (all rescanned)
 };
 
 std::string_view SourceEventKindName(SourceEventKind kind);
@@ -67,8 +68,8 @@ std::string_view SourceEventKindName(SourceEventKind kind);
 // itself a loop of events.
 struct SourceEvent {
   SourceEventKind kind = SourceEventKind::kOpened;
-  FileId file = 0;        // 0 when the event is about a directory, not a followed file
-  std::string_view path;  // the followed path, or the directory
+  FileId file = 0;        // 0 when the event is about a directory or the whole source
+  std::string_view path;  // the followed path, the directory, or empty (whole source)
   uint64_t offset = 0;  // kOpened: start offset; kTruncated/kRotated: where the old reading stopped
   uint64_t count = 0;   // kOversizeLine: cut lines so far for this path
   std::string_view detail;
