@@ -75,7 +75,9 @@ struct SourceEvent {
   std::string_view detail;
 };
 
-// Receives what a source reads. Implemented by the daemon (and by recorders in tests).
+// Receives what a source reads. Implemented by the daemon (and by recorders in tests). Callbacks
+// may call the source's const methods (Positions, ExistingFiles) but must not add patterns or
+// call OnReadable re-entrantly.
 class LineSink {
  public:
   virtual ~LineSink() = default;
