@@ -57,7 +57,8 @@ enum class SourceEventKind {
   kTruncated,     // the file shrank or its first line changed (copytruncate): reading from 0
   kGone,          // the path vanished (deleted or renamed away); waiting for it to reappear
   kOversizeLine,  // a line longer than the cap was cut; `count` = cut lines so far in this file
-  kError,         // an OS error on this path (open, read, watch); detail carries strerror
+  kError,         // an OS error on this path (open, read, watch; detail carries strerror), a
+                  // path that is not a regular file, or lost inotify events (all rescanned)
 };
 
 std::string_view SourceEventKindName(SourceEventKind kind);
@@ -67,14 +68,16 @@ std::string_view SourceEventKindName(SourceEventKind kind);
 // itself a loop of events.
 struct SourceEvent {
   SourceEventKind kind = SourceEventKind::kOpened;
-  FileId file = 0;
-  std::string_view path;
+  FileId file = 0;        // 0 when the event is about a directory or the whole source
+  std::string_view path;  // the followed path, the directory, or empty (whole source)
   uint64_t offset = 0;  // kOpened: start offset; kTruncated/kRotated: where the old reading stopped
   uint64_t count = 0;   // kOversizeLine: cut lines so far for this path
   std::string_view detail;
 };
 
-// Receives what a source reads. Implemented by the daemon (and by recorders in tests).
+// Receives what a source reads. Implemented by the daemon (and by recorders in tests). Callbacks
+// may call the source's const methods (Positions, ExistingFiles) but must not add patterns or
+// call OnReadable re-entrantly.
 class LineSink {
  public:
   virtual ~LineSink() = default;
@@ -120,8 +123,9 @@ class FileLineSource : public LineSource {
   // jail's logs are all missing: the jail runs and waits.
   virtual std::vector<std::string> ExistingFiles(PatternId pattern) const = 0;
 
-  // One position per followed file, plus saved positions not yet used (their file is missing),
-  // for the BanStore. Each offset is at a line boundary.
+  // One position per followed file, plus saved positions not yet used because the file a
+  // literal (non-glob) pattern names is missing; for the BanStore. Each offset is at a line
+  // boundary. Saved positions for paths no pattern names any more are dropped.
   virtual std::vector<FilePosition> Positions() const = 0;
 };
 

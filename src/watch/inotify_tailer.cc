@@ -16,12 +16,17 @@ namespace portcullis {
 
 namespace {
 
-// Directories: names appearing and disappearing, and the directory itself going away. No
-// IN_MODIFY: writes to other logs in the same directory must not wake us.
-constexpr uint32_t kDirMask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF |
-                              IN_MOVE_SELF | IN_ONLYDIR;
-// Files, by inode: data written or truncated (both IN_MODIFY), unlinked (IN_ATTRIB: link count).
-constexpr uint32_t kFileMask = IN_MODIFY | IN_ATTRIB;
+namespace fs = std::filesystem;
+
+// Directories: names appearing and disappearing, the directory itself going away, and
+// IN_ATTRIB (chmod/chown: a log we could not open may have become readable; plain writes do not
+// raise it). No IN_MODIFY: writes to other logs in the same directory must not wake us.
+constexpr uint32_t kDirMask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB |
+                              IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+// Files, by inode: data written or truncated (both IN_MODIFY), unlinked (IN_ATTRIB: link count),
+// renamed (IN_MOVE_SELF: also seen when the rename happens outside the watched directory, as for
+// the target of a symlinked log).
+constexpr uint32_t kFileMask = IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF;
 
 constexpr size_t kReadBytes = size_t{256} * 1024;
 constexpr size_t kMaxConsumed = 32;
@@ -184,28 +189,31 @@ std::vector<FilePosition> InotifyTailer::Positions() const {
     position.head_len = file.pos.head.len;
     positions.push_back(std::move(position));
   }
+  // Unused saved positions survive while a configured (literal) path waits for its file; those
+  // for glob matches or paths no longer configured are dropped, so they do not pile up.
   for (const auto& [path, position] : saved_) {
     auto it = slots_.find(path);
-    if (it == slots_.end() || !it->second->current) {
+    if (it != slots_.end() && it->second->literal && !it->second->current) {
       positions.push_back(position);
     }
   }
   return positions;
 }
 
-void InotifyTailer::WatchDir(const std::string& dir) {
+int InotifyTailer::WatchDir(const std::string& dir) {
   if (dir_wd_.count(dir) != 0) {
-    return;
+    return 0;
   }
   int wd = inotify_add_watch(inotify_fd_, dir.c_str(), kDirMask);
   if (wd < 0) {
-    return;
+    return errno;
   }
   auto& paths = dir_watches_[wd];
   if (std::find(paths.begin(), paths.end(), dir) == paths.end()) {
     paths.push_back(dir);
   }
   dir_wd_[dir] = wd;
+  return 0;
 }
 
 void InotifyTailer::ResolvePattern(Pattern& pattern, bool at_start, LineSink* sink) {
@@ -214,9 +222,18 @@ void InotifyTailer::ResolvePattern(Pattern& pattern, bool at_start, LineSink* si
   // avoids a stat/watch race.
   std::string dir = pattern.dir;
   while (true) {
-    WatchDir(dir);
-    if (dir_wd_.count(dir) != 0 || dir == "/") {
+    int err = WatchDir(dir);
+    if (err == 0 || dir == "/") {
       break;
+    }
+    if (err != ENOENT && err != ENOTDIR) {
+      // EACCES, or ENOSPC when fs.inotify.max_user_watches is exhausted: say so, and fall back
+      // to the parent so that at least a re-creation is noticed.
+      std::string error = ErrnoText("inotify_add_watch " + dir, err);
+      if (error != pattern.last_error) {
+        pattern.last_error = error;
+        EmitFor(sink, SourceEventKind::kError, 0, dir, 0, error, 0);
+      }
     }
     dir = DirName(dir);
   }
@@ -334,14 +351,16 @@ void InotifyTailer::Close(std::unique_ptr<OpenFile>& file) {
   if (it != by_inode_.end() && it->second == file.get()) {
     by_inode_.erase(it);
   }
-  RememberConsumed(*file);
+  // A deleted inode's number is soon reused by a new file: remember only its content then.
+  struct stat st;
+  RememberConsumed(*file, ::fstat(file->fd, &st) == 0 && st.st_nlink > 0);
   ::close(file->fd);
   file.reset();
 }
 
-void InotifyTailer::RememberConsumed(const OpenFile& file) {
+void InotifyTailer::RememberConsumed(const OpenFile& file, bool by_inode) {
   consumed_.push_back(
-      {file.pos.dev, file.pos.ino, file.pos.head,
+      {by_inode, file.pos.dev, file.pos.ino, file.pos.head,
        file.pos.offset - std::min(file.splitter.unfinished_bytes(), file.pos.offset)});
   if (consumed_.size() > kMaxConsumed) {
     consumed_.erase(consumed_.begin());
@@ -351,7 +370,7 @@ void InotifyTailer::RememberConsumed(const OpenFile& file) {
 std::optional<uint64_t> InotifyTailer::AlreadyConsumed(int fd, const FileFacts& facts) {
   // The same inode, still holding what it held: it was renamed to a name we follow.
   for (auto it = consumed_.rbegin(); it != consumed_.rend(); ++it) {
-    if (it->dev != facts.dev || it->ino != facts.ino || facts.size < it->offset) {
+    if (!it->by_inode || it->dev != facts.dev || it->ino != facts.ino || facts.size < it->offset) {
       continue;
     }
     if (it->head.len > 0 && HashPrefix(fd, it->head.len) != it->head.hash) {
@@ -422,14 +441,20 @@ void InotifyTailer::UpdateHead(OpenFile& file) {
 
 void InotifyTailer::Emit(LineSink* sink, SourceEventKind kind, const Slot& slot, uint64_t offset,
                          std::string_view detail, uint64_t count) {
+  EmitFor(sink, kind, slot.id, slot.path, offset, detail, count);
+}
+
+void InotifyTailer::EmitFor(LineSink* sink, SourceEventKind kind, FileId file,
+                            std::string_view path, uint64_t offset, std::string_view detail,
+                            uint64_t count) {
   if (sink == nullptr) {
-    queued_.push_back({kind, slot.id, slot.path, offset, count, std::string(detail)});
+    queued_.push_back({kind, file, std::string(path), offset, count, std::string(detail)});
     return;
   }
   SourceEvent event;
   event.kind = kind;
-  event.file = slot.id;
-  event.path = slot.path;
+  event.file = file;
+  event.path = path;
   event.offset = offset;
   event.count = count;
   event.detail = detail;
@@ -464,8 +489,16 @@ void InotifyTailer::CheckSlot(Slot& slot, bool at_start, LineSink* sink) {
     return;
   }
   slot.checking = true;
+  WatchLinkTarget(slot);
   struct stat st;
-  bool exists = ::stat(slot.path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  bool named = ::stat(slot.path.c_str(), &st) == 0;
+  bool exists = named && S_ISREG(st.st_mode);
+  if (!named) {
+    slot.last_error.clear();  // a later problem with a new file there is news again
+  } else if (!exists && slot.literal) {
+    // A directory or FIFO given as a log path. (A glob matching directories is not an error.)
+    Error(sink, slot, "not a regular file");
+  }
   if (!exists) {
     if (slot.current) {
       uint64_t offset = slot.current->pos.offset;
@@ -642,7 +675,7 @@ void InotifyTailer::ReadSlot(Slot& slot, LineSink* sink) {
   std::optional<FileFacts> facts = FdFacts(file.fd, file.pos.head.len, false);
   if (facts && DecideGrowth(file.pos, *facts) == Growth::kTruncated) {
     uint64_t old_offset = file.pos.offset;
-    RememberConsumed(file);
+    RememberConsumed(file, /*by_inode=*/false);
     file.pos.offset = 0;
     file.pos.head = Head{};
     file.splitter.Reset();
@@ -716,11 +749,41 @@ void InotifyTailer::DirGone(const std::string& dir) {
       check_.insert(path);
     }
   }
+  if (auto links = link_dirs_.find(dir); links != link_dirs_.end()) {
+    for (const std::string& path : links->second) {
+      check_.insert(path);
+    }
+  }
+}
+
+void InotifyTailer::WatchLinkTarget(const Slot& slot) {
+  struct stat st;
+  if (::lstat(slot.path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) {
+    return;
+  }
+  std::error_code error;
+  fs::path target = fs::read_symlink(slot.path, error);
+  if (error) {
+    return;
+  }
+  if (target.is_relative()) {
+    target = fs::path(DirName(slot.path)) / target;
+  }
+  std::string dir = DirName(target.lexically_normal().string());
+  std::set<std::string>& paths = link_dirs_[dir];
+  if (paths.insert(slot.path).second || dir_wd_.count(dir) == 0) {
+    (void)WatchDir(dir);  // best effort: the link's own directory is watched anyway
+  }
 }
 
 void InotifyTailer::HandleDirEvent(const std::string& dir, uint32_t mask, std::string_view name,
                                    LineSink* sink) {
   (void)mask;
+  if (auto links = link_dirs_.find(dir); links != link_dirs_.end()) {
+    for (const std::string& path : links->second) {
+      check_.insert(path);
+    }
+  }
   for (Pattern& pattern : patterns_) {
     if (pattern.watched_dir != dir) {
       continue;
@@ -784,7 +847,7 @@ Status InotifyTailer::OnReadable(LineSink& sink) {
       }
       if (auto file = file_watches_.find(event->wd); file != file_watches_.end()) {
         read_.insert(file->second->owner->path);
-        if (event->mask & IN_ATTRIB) {
+        if (event->mask & (IN_ATTRIB | IN_MOVE_SELF)) {
           check_.insert(file->second->owner->path);
         }
         continue;
@@ -815,6 +878,8 @@ Status InotifyTailer::OnReadable(LineSink& sink) {
     }
   }
   if (overflow) {
+    EmitFor(&sink, SourceEventKind::kError, 0, "", 0,
+            "inotify event queue overflowed; every path is looked at again", 0);
     // Events were lost: look at everything again.
     for (Pattern& pattern : patterns_) {
       ResolvePattern(pattern, false, &sink);

@@ -1,10 +1,11 @@
 // InotifyTailer: the FileLineSource for real log files, on Linux inotify.
 //
 // Watches (all on one inotify descriptor, so the daemon polls a single fd):
-//  - each followed file, by inode: IN_MODIFY (new data, truncation), IN_ATTRIB (unlinked);
-//  - the directory of each pattern: IN_CREATE, IN_MOVED_TO, IN_MOVED_FROM, IN_DELETE and the
-//    directory's own deletion or move. Directories get no IN_MODIFY watch, so a busy neighbour log
-//    in /var/log does not wake us;
+//  - each followed file, by inode: IN_MODIFY (new data, truncation), IN_ATTRIB (unlinked),
+//    IN_MOVE_SELF (renamed, also outside the watched directory);
+//  - the directory of each pattern: IN_CREATE, IN_MOVED_TO, IN_MOVED_FROM, IN_DELETE, IN_ATTRIB
+//    and the directory's own deletion or move. Directories get no IN_MODIFY watch, so a busy
+//    neighbour log in /var/log does not wake us;
 //  - while a pattern's directory is missing, its nearest existing ancestor (re-armed downwards as
 //    directories appear).
 //
@@ -12,13 +13,20 @@
 // and is read to EOF ("draining"); a writer that has not reopened yet keeps being read. The old
 // file is closed once it is unlinked, or once the new file at the path has data (the writer has
 // switched; the old one is drained a last time first). copytruncate: a file shorter than our
-// offset, or whose first line changed, is read again from 0. A file renamed to a name that
-// another pattern matches (auth.log -> auth.log.1 under "auth.log*") is continued at its offset
-// under the new name, never read twice.
+// offset, or whose first kHeadBytes changed, is read again from 0; a new file that starts like one
+// already read (the copy, under a glob that matches it) continues at the offset read there. A file
+// renamed to a name that another pattern matches (auth.log -> auth.log.1 under "auth.log*") is
+// continued at its offset under the new name, never read twice.
+//
+// A followed path that is a symlink also gets a watch on its target's directory (one level of
+// link), so rotation of the target is seen there.
 //
 // Limits (documented, not bugs): a glob is allowed only in the last path component; a file that
 // two watched names reach through a hard link or symlink is read once, under the name seen first,
-// and its lines carry that name's patterns only; a backlog is read to EOF in one OnReadable call.
+// and its lines carry that name's patterns only; a backlog is read to EOF in one OnReadable call;
+// Positions() covers current files only, so lines a not-yet-reopened writer adds to a rotated
+// file after our last read are lost if the daemon stops in that window; file systems whose
+// changes inotify does not see (NFS, FUSE) are not supported (no polling fallback).
 #pragma once
 
 #include <map>
@@ -79,6 +87,7 @@ class InotifyTailer final : public FileLineSource {
   // or a new file starts with the same kHeadBytes (copytruncate's copy, a restored backup), its
   // lines up to `offset` were already delivered.
   struct Consumed {
+    bool by_inode = false;  // false once the inode is freed (may be reused) or was truncated
     uint64_t dev = 0;
     uint64_t ino = 0;
     Head head;
@@ -100,6 +109,7 @@ class InotifyTailer final : public FileLineSource {
     std::string base;  // last component, literal or glob
     bool glob = false;
     std::string watched_dir;  // `dir` when it exists, else its nearest existing ancestor
+    std::string last_error;   // reported once until it changes
   };
 
   explicit InotifyTailer(int inotify_fd);
@@ -126,17 +136,23 @@ class InotifyTailer final : public FileLineSource {
   // Facts about `fd` with the head hash over `head_len` bytes.
   std::optional<FileFacts> FdFacts(int fd, uint32_t head_len, bool want_last_byte);
   void UpdateHead(OpenFile& file);
-  void WatchDir(const std::string& dir);
+  // Returns 0, or the errno of inotify_add_watch.
+  int WatchDir(const std::string& dir);
   void HandleDirEvent(const std::string& dir, uint32_t mask, std::string_view name, LineSink* sink);
   void ForgetDirWatch(int wd);
   void Emit(LineSink* sink, SourceEventKind kind, const Slot& slot, uint64_t offset,
             std::string_view detail, uint64_t count = 0);
+  void EmitFor(LineSink* sink, SourceEventKind kind, FileId file, std::string_view path,
+               uint64_t offset, std::string_view detail, uint64_t count);
   void Error(LineSink* sink, Slot& slot, std::string detail);
   void DropUnusedSlots();
   void DirGone(const std::string& dir);
+  // For a path that is a symlink: also watch the directory of its target (one level), where the
+  // target is rotated.
+  void WatchLinkTarget(const Slot& slot);
   // If `fd` starts like a file we already consumed, the offset up to which its lines were seen.
   std::optional<uint64_t> AlreadyConsumed(int fd, const FileFacts& facts);
-  void RememberConsumed(const OpenFile& file);
+  void RememberConsumed(const OpenFile& file, bool by_inode);
 
   int inotify_fd_ = -1;
   std::vector<Pattern> patterns_;
@@ -147,6 +163,7 @@ class InotifyTailer final : public FileLineSource {
   std::unordered_map<int, OpenFile*> file_watches_;                // wd -> file
   std::unordered_map<int, std::vector<std::string>> dir_watches_;  // wd -> directory paths
   std::map<std::string, int> dir_wd_;                              // directory path -> wd
+  std::map<std::string, std::set<std::string>> link_dirs_;         // link target dir -> slot paths
   std::set<std::string> check_;      // slots whose path must be re-examined
   std::set<std::string> read_;       // slots with data to read
   std::vector<QueuedEvent> queued_;  // events raised while no sink was at hand

@@ -377,6 +377,20 @@ TEST_F(InotifyTailerTest, DeletedFileIsDrainedAndItsRecreationReadFromStart) {
   EXPECT_EQ(tailer_->ExistingFiles(id), std::vector<std::string>{log});
 }
 
+TEST_F(InotifyTailerTest, RecreatedFileStartingLikeTheDeletedOneIsReadFromStart) {
+  std::string log = Path("app.log");
+  Append(log, "");
+  Add(log);
+  Append(log, "same first line\n");
+  ASSERT_TRUE(PumpLines(1));
+  ASSERT_EQ(::unlink(log.c_str()), 0);
+  Settle();
+  Append(log, "same first line\nsecond\n");
+  ASSERT_TRUE(PumpLines(3));
+  EXPECT_EQ(sink_.Texts(),
+            (std::vector<std::string>{"same first line", "same first line", "second"}));
+}
+
 TEST_F(InotifyTailerTest, FileAppearingLaterIsReadFromStart) {
   std::string log = Path("late.log");
   PatternId id = Add(log);
@@ -434,6 +448,7 @@ TEST_F(InotifyTailerTest, GlobMatchesFilesCreatedLater) {
   Append(Path("new.log"), "n1\n");
   Append(Path("other.txt"), "not matched\n");
   Append(Path(".hidden.log"), "not matched either\n");
+  fs::create_directories(Path("subdir.log"));  // matched, but a directory: silently skipped
   Append(Path("old.log"), "o1\n");
   ASSERT_TRUE(PumpLines(2));
   std::vector<std::string> texts = sink_.Texts();
@@ -442,6 +457,7 @@ TEST_F(InotifyTailerTest, GlobMatchesFilesCreatedLater) {
   std::vector<std::string> files = tailer_->ExistingFiles(id);
   std::sort(files.begin(), files.end());
   EXPECT_EQ(files, (std::vector<std::string>{Path("new.log"), Path("old.log")}));
+  EXPECT_EQ(sink_.Count(SourceEventKind::kError), 0);
 }
 
 TEST_F(InotifyTailerTest, TwoPatternsNamingOneFileReadItOnce) {
@@ -487,7 +503,13 @@ TEST_F(InotifyTailerTest, SavedPositionIsKeptWhileItsFileIsMissing) {
   FilePosition saved;
   saved.path = Path("missing.log");
   saved.offset = 10;
-  Add(saved.path, std::span<const FilePosition>(&saved, 1));
+  FilePosition unconfigured;
+  unconfigured.path = Path("no-longer-configured.log");
+  FilePosition glob_match;
+  glob_match.path = Path("app-2026-11-01.log");
+  std::vector<FilePosition> all{saved, unconfigured, glob_match};
+  Add(saved.path, all);
+  Add(Path("app-*.log"), all);
   std::vector<FilePosition> positions = tailer_->Positions();
   ASSERT_EQ(positions.size(), 1u);
   EXPECT_EQ(positions[0], saved);
@@ -547,6 +569,26 @@ TEST_F(InotifyTailerTest, RestartAfterDeletionAndRecreationReadsFromStart) {
   EXPECT_EQ(sink_.Texts(), std::vector<std::string>{"other"});
 }
 
+TEST_F(InotifyTailerTest, SymlinkedLogFollowsRotationOfItsTarget) {
+  fs::create_directories(Path("real"));
+  std::string target = Path("real/app.log");
+  Append(target, "");
+  std::string link = Path("app.log");
+  fs::create_symlink("real/app.log", link);
+  Add(link);
+  Append(target, "t1\n");
+  ASSERT_TRUE(PumpLines(1));
+  ASSERT_EQ(::rename(target.c_str(), Path("real/app.log.1").c_str()), 0);
+  Append(Path("real/app.log.1"), "t2\n");
+  ASSERT_TRUE(PumpLines(2));
+  Append(target, "t3\n");
+  ASSERT_TRUE(PumpLines(3));
+  EXPECT_EQ(sink_.Texts(), (std::vector<std::string>{"t1", "t2", "t3"}));
+  for (const Recorded& line : sink_.lines) {
+    EXPECT_EQ(line.path, link);
+  }
+}
+
 TEST_F(InotifyTailerTest, FileRewrittenInPlaceWithSameContentIsNotRecounted) {
   std::string log = Path("app.log");
   std::string content = Joined(Numbered("a line that is long enough to matter ", 0, 20));
@@ -587,6 +629,51 @@ TEST_F(InotifyTailerTest, NulBytesAndInvalidUtf8PassThrough) {
   Append(log, line + "\n");
   ASSERT_TRUE(PumpLines(1));
   EXPECT_EQ(sink_.lines[0].text, line);
+}
+
+TEST_F(InotifyTailerTest, NonRegularFileIsReportedOnceAndItsReplacementRead) {
+  std::string log = Path("app.log");
+  ASSERT_EQ(::mkfifo(log.c_str(), 0600), 0);
+  PatternId id = Add(log);
+  Settle();
+  ASSERT_EQ(sink_.Count(SourceEventKind::kError), 1);
+  EXPECT_EQ(sink_.events[0].detail, "not a regular file");
+  EXPECT_TRUE(tailer_->ExistingFiles(id).empty());
+  ASSERT_EQ(::chmod(log.c_str(), 0644), 0);  // a re-check, same verdict: not reported again
+  Settle();
+  EXPECT_EQ(sink_.Count(SourceEventKind::kError), 1);
+  ASSERT_EQ(::unlink(log.c_str()), 0);
+  Append(log, "now a file\n");
+  ASSERT_TRUE(PumpLines(1));
+  EXPECT_EQ(sink_.Texts(), std::vector<std::string>{"now a file"});
+}
+
+TEST_F(InotifyTailerTest, LostEventsAfterQueueOverflowAreRecoveredByRescan) {
+  std::string followed = Path("a.log");
+  Append(followed, "");
+  Add(Path("*.log"));
+  Settle();
+  // More events than fs.inotify.max_queued_events while we do not read.
+  // Each rename queues IN_MOVED_FROM and IN_MOVED_TO; alternating names defeats coalescing.
+  std::string names[2] = {Path("noise-a.txt"), Path("noise-b.txt")};
+  Append(names[0], "");
+  int max_queued = 16384;
+  if (std::FILE* limit = std::fopen("/proc/sys/fs/inotify/max_queued_events", "r")) {
+    if (std::fscanf(limit, "%d", &max_queued) != 1) {
+      max_queued = 16384;
+    }
+    std::fclose(limit);
+  }
+  for (int i = 0; i < max_queued / 2 + 100; ++i) {
+    ASSERT_EQ(::rename(names[i % 2].c_str(), names[(i + 1) % 2].c_str()), 0);
+  }
+  Append(followed, "modified\n");
+  Append(Path("late.log"), "created\n");
+  ASSERT_TRUE(PumpLines(2));
+  std::vector<std::string> texts = sink_.Texts();
+  std::sort(texts.begin(), texts.end());
+  EXPECT_EQ(texts, (std::vector<std::string>{"created", "modified"}));
+  EXPECT_EQ(sink_.Count(SourceEventKind::kError), 1);
 }
 
 TEST_F(InotifyTailerTest, RejectsRelativePathsAndGlobsInDirectories) {
