@@ -444,6 +444,10 @@ void Daemon::OnLine(const LineOrigin& origin, std::string_view line, bool cut) {
       last = &name;
       JailRuntime& rt = jails_.at(name);
       std::optional<BanCandidate> c = rt.jail->OnLine(line, now);
+      if (rt.jail->last_found() && Log().should_log(spdlog::level::debug)) {
+        Log().debug("[{}] Found {} - {:.0f}", name, rt.jail->last_found()->first.ToString(),
+                    rt.jail->last_found()->second);
+      }
       if (c) Consider(rt, std::move(*c), static_cast<int64_t>(now));
     }
   }
@@ -490,6 +494,14 @@ void Daemon::Consider(JailRuntime& rt, BanCandidate c, int64_t now) {
   if (ledger_.Find(jc.name, target) != nullptr) return;  // already banned: late lines
   for (const PendingBan& p : pending_) {
     if (p.jail == jc.name && p.target == target) return;
+  }
+  if (self_.Contains(c.address)) {
+    // ignoreself = false lets failures from this host count, but a ban never blocks the host
+    // from itself.
+    Log().warn("[{}] not banning {}: it is an address of this host", jc.name,
+               c.address.ToString());
+    rt.jail->Forget(c.address);
+    return;
   }
   if (jc.ignore_logged_in) {
     for (const IpAddress& a : host_->LoggedInAddresses()) {

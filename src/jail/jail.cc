@@ -47,6 +47,7 @@ IgnoreVerdict Jail::CheckIgnored(const IpAddress& address) const {
 
 std::optional<BanCandidate> Jail::OnLine(std::string_view line, double now) {
   ++stats_.lines_read;
+  last_found_.reset();
   LineResult r = filter_->Process(line, now);
   switch (r.kind) {
     case LineKind::kSkipped:
@@ -86,6 +87,7 @@ std::optional<BanCandidate> Jail::OnLine(std::string_view line, double now) {
     ++stats_.future;
     t = now;
   }
+  last_found_.emplace(*f.address, t);
   std::optional<BanTrigger> trigger =
       window_->Record(*f.address, static_cast<int64_t>(std::floor(t)), line);
   if (!trigger) return std::nullopt;

@@ -82,6 +82,9 @@ class Jail {
   void Expire(int64_t now) { window_->Expire(now); }
   size_t currently_failed() const { return window_->size(); }
   const JailStats& stats() const { return stats_; }
+  // The address and time of the failure counted by the last OnLine call, if it counted one (for
+  // the daemon's "Found" log line).
+  const std::optional<std::pair<IpAddress, double>>& last_found() const { return last_found_; }
   std::vector<std::string> ignore_list() const;
   // Forgets the pending failures of `address` (after a manual ban or unban).
   void Forget(const IpAddress& address) { window_->Forget(address); }
@@ -97,6 +100,7 @@ class Jail {
   std::vector<Cidr> ignore_cidrs_;  // config ignoreip + runtime additions + resolved names
   AddressSet ignore_set_;
   JailStats stats_;
+  std::optional<std::pair<IpAddress, double>> last_found_;
 };
 
 }  // namespace portcullis
