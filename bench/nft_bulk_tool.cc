@@ -78,6 +78,7 @@ int Gen(size_t count, uint32_t seed, const char* path) {
 
 int Run(size_t count, uint32_t seed) {
   portcullis::NftOptions options;
+  options.watch_events = std::getenv("NO_EVENTS") == nullptr;
   auto fw = portcullis::NftFirewall::Open(options);
   if (!fw.ok()) {
     std::fprintf(stderr, "open: %s\n", fw.status().ToString().c_str());

@@ -53,6 +53,8 @@ constexpr size_t kReceiveBuffer = 256 * 1024;
 constexpr int kCommandRcvBuf = 4 * 1024 * 1024;
 constexpr int kEventRcvBuf = 16 * 1024 * 1024;
 constexpr size_t kMinSndBuf = 1024 * 1024;
+// Batches with at least this many elements are sent with the event subscription paused.
+constexpr size_t kQuietBatchElements = 1000;
 // Upper bound for one non-element message we build (table, set, chain, rule).
 constexpr size_t kMaxObjectMessage = 8192;
 
@@ -618,6 +620,12 @@ class NlSocket {
   int fd() const { return mnl_socket_get_fd(nl_); }
   uint32_t* seq() { return &seq_; }
 
+  void SetMembership(unsigned group, bool member) {
+    int g = static_cast<int>(group);
+    setsockopt(fd(), SOL_NETLINK, member ? NETLINK_ADD_MEMBERSHIP : NETLINK_DROP_MEMBERSHIP, &g,
+               sizeof(g));
+  }
+
   // Sends a whole batch as one datagram and collects the kernel's verdict. nfnetlink handles the
   // batch synchronously inside sendmsg(), so every error is queued by the time it returns; we do
   // not ask for per-message acks, only failures produce replies.
@@ -739,6 +747,7 @@ struct NftFirewall::Impl {
   uint32_t table_flags = 0;
   bool update_supported = false;
   bool torn_down = false;
+  bool pending_check = false;  // events were off during a bulk change: verify on next occasion
   size_t adopted = 0;
   size_t restores = 0;
   std::map<std::string, JailSpec, std::less<>> specs;
@@ -752,6 +761,21 @@ struct NftFirewall::Impl {
   }
 
   Batch NewBatch() { return Batch(cmd.seq(), options.table); }
+
+  // Sends a batch. For big ones we leave the event group first: the kernel builds one
+  // notification per element only while someone listens, which doubles the cost of a 100k ban and
+  // floods our own event socket. Afterwards we rejoin and check our objects directly, so an
+  // outside change in that short window is still caught.
+  Status SendBatch(const Batch& b, size_t elements) {
+    const bool quiet = events != nullptr && elements >= kQuietBatchElements;
+    if (quiet) events->SetMembership(NFNLGRP_NFTABLES, false);
+    Status st = cmd.Send(b);
+    if (quiet) {
+      events->SetMembership(NFNLGRP_NFTABLES, true);
+      pending_check = true;
+    }
+    return st;
+  }
 
   // ---- reading the kernel ----
 
@@ -1016,7 +1040,7 @@ struct NftFirewall::Impl {
     }
     PutJailRules(b, ids);
     b.End();
-    return cmd.Send(b);
+    return SendBatch(b, ledger.size());
   }
 
   // Whether the kernel still has every object we installed.
@@ -1094,9 +1118,13 @@ struct NftFirewall::Impl {
       Batch b = NewBatch();
       PutPlan(b, *plan, now);
       b.End();
-      Status st = cmd.Send(b);
+      Status st = SendBatch(b, plan->element_count());
       if (st.ok()) {
         ledger.Commit(std::move(*plan), now);
+        if (pending_check) {
+          pending_check = false;
+          return RestoreIfNeeded("changed while events were paused");
+        }
         return st;
       }
       const bool mismatch = st.code() == StatusCode::kNotFound ||

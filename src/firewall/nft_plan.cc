@@ -310,6 +310,7 @@ BanLedger::Jail* BanLedger::FindMutable(std::string_view jail) {
 Result<BanPlan> BanLedger::PlanBatch(const FirewallBatch& batch, int64_t now_ms) const {
   BanPlan plan;
   std::unordered_map<std::string, size_t> index;
+  const size_t jail_count = jails_.size();
   for (const FirewallBatch::Op& op : batch.ops()) {
     const Jail* jail = Find(op.jail);
     if (jail == nullptr) return Status::NotFound("no jail named \"" + op.jail + "\"");
@@ -317,7 +318,11 @@ Result<BanPlan> BanLedger::PlanBatch(const FirewallBatch& batch, int64_t now_ms)
       return Status::InvalidArgument("negative timeout for " + op.target.ToString());
     }
     auto [it, inserted] = index.emplace(op.jail, plan.staged.size());
-    if (inserted) plan.staged.push_back(BanPlan::Staged{op.jail, false, {}, std::nullopt});
+    if (inserted) {
+      plan.staged.push_back(BanPlan::Staged{op.jail, false, {}, std::nullopt});
+      // One jail per batch is the common case: size for the whole batch up front.
+      if (jail_count == 1) plan.staged.back().hosts.reserve(batch.size());
+    }
     BanPlan::Staged& st = plan.staged[it->second];
     const int64_t expiry = ExpiryFor(op.timeout, now_ms);
     if (op.target.is_host()) {

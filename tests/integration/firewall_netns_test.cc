@@ -316,6 +316,41 @@ TEST(NftFirewall, OwnedTableSurvivesFlushRulesetAndOurExit) {
   EXPECT_EQ(Listed(*again, "sshd"), std::set<std::string>{"192.0.2.11"});
 }
 
+TEST(NftFirewall, SecondOwnerIsRefusedWithAClearMessage) {
+  NftOptions options;
+  options.ownership = NftOptions::Ownership::kOwner;
+  auto first = OpenOrDie(options);
+  ASSERT_TRUE(first);
+  auto second = NftFirewall::Open(options);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(second.status().message().find("create table inet portcullis"), std::string::npos)
+      << second.status().ToString();
+  EXPECT_NE(second.status().message().find("another process owns the table"), std::string::npos);
+}
+
+TEST(NftFirewall, ForwardHookGetsItsOwnChain) {
+  NftOptions options;
+  options.hook_forward = true;
+  options.priority = -5;
+  auto fw = OpenOrDie(options);
+  ASSERT_TRUE(fw);
+  JailSpec spec{"web", {{80, 80}, {443, 443}, {8000, 8100}}, {Protocol::kTcp, Protocol::kUdp},
+                BlockAction::kDrop, false};
+  Status st = fw->SetUpJails(std::span(&spec, 1));
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  std::string text = Shell("nft list chain inet portcullis forward >/dev/null") == 0
+                         ? Capture("nft list table inet portcullis")
+                         : "";
+  EXPECT_NE(text.find("type filter hook forward priority filter - 5"), std::string::npos) << text;
+  EXPECT_NE(text.find("ip saddr @web-4 meta l4proto { tcp, udp } th dport { 80, 443, "
+                      "8000-8100 } counter packets 0 bytes 0 drop comment \"web\""),
+            std::string::npos)
+      << text;
+  ASSERT_TRUE(fw->Resync().ok());
+  EXPECT_EQ(fw->restore_count(), 0u);  // nothing to repair
+}
+
 TEST(NftFirewall, RestartAdoptsBansAndRemovesNothing) {
   NftOptions options;
   options.ownership = NftOptions::Ownership::kNone;
