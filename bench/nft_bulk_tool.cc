@@ -4,6 +4,8 @@
 //                                       (about 2/3 IPv4) as an `nft -f` file for table inet nftbench
 //   nft_bulk_tool run COUNT SEED        in table inet portcullis: ban the same COUNT addresses in one
 //                                       call, list them back, then time single bans (median of 200)
+//   nft_bulk_tool demo                  the example ruleset of docs/firewall.md: jails sshd and
+//                                       postfix with a few bans (then `nft list ruleset`)
 //
 // Prints "key value" lines (seconds) for the script to pick up.
 #include <algorithm>
@@ -134,6 +136,33 @@ int Run(size_t count, uint32_t seed) {
   return 0;
 }
 
+int Demo() {
+  auto fw = portcullis::NftFirewall::Open(portcullis::NftOptions{});
+  if (!fw.ok()) {
+    std::fprintf(stderr, "open: %s\n", fw.status().ToString().c_str());
+    return 1;
+  }
+  using portcullis::BlockAction;
+  using portcullis::Protocol;
+  std::vector<portcullis::JailSpec> jails{
+      {"sshd", {{22, 22}}, {Protocol::kTcp}, BlockAction::kReject, false},
+      {"postfix", {{25, 25}, {465, 465}, {587, 587}}, {Protocol::kTcp}, BlockAction::kReject, true},
+  };
+  portcullis::Status st = (*fw)->SetUpJails(jails);
+  portcullis::FirewallBatch b;
+  b.Ban("sshd", *Cidr::Parse("192.0.2.7"), std::chrono::minutes(10))
+      .Ban("sshd", *Cidr::Parse("2001:db8::7"), std::chrono::hours(1))
+      .Ban("sshd", *Cidr::Parse("198.51.100.0/24"), std::nullopt)
+      .Ban("postfix", *Cidr::Parse("203.0.113.9"), std::chrono::hours(24))
+      .Ban("postfix", *Cidr::Parse("2001:db8:bad::/48"), std::chrono::hours(24));
+  if (st.ok()) st = (*fw)->Apply(b);
+  if (!st.ok()) {
+    std::fprintf(stderr, "demo: %s\n", st.ToString().c_str());
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -143,6 +172,7 @@ int main(int argc, char** argv) {
   if (argc >= 4 && std::string(argv[1]) == "run") {
     return Run(std::strtoul(argv[2], nullptr, 10), std::strtoul(argv[3], nullptr, 10));
   }
-  std::fprintf(stderr, "usage: nft_bulk_tool gen COUNT SEED FILE | run COUNT SEED\n");
+  if (argc >= 2 && std::string(argv[1]) == "demo") return Demo();
+  std::fprintf(stderr, "usage: nft_bulk_tool gen COUNT SEED FILE | run COUNT SEED | demo\n");
   return 2;
 }

@@ -316,6 +316,23 @@ TEST(NftFirewall, OwnedTableSurvivesFlushRulesetAndOurExit) {
   EXPECT_EQ(Listed(*again, "sshd"), std::set<std::string>{"192.0.2.11"});
 }
 
+TEST(NftFirewall, ConflictWithAnOutsideChangeIsResolvedFromTheKernel) {
+  NftOptions options;
+  options.ownership = NftOptions::Ownership::kNone;
+  auto fw = OpenOrDie(options);
+  ASSERT_TRUE(fw);
+  JailSpec spec = SshJail();
+  ASSERT_TRUE(fw->SetUpJails(std::span(&spec, 1)).ok());
+  // Someone adds an interval behind our back; our next ban overlaps it. The kernel refuses the
+  // overlap, we re-read the sets and retry: the outside /24 already covers our /25.
+  ASSERT_EQ(Shell("nft add element inet portcullis sshd-n4 '{ 198.51.100.0/24 }'"), 0);
+  std::vector<BanEntry> e{{C("198.51.100.0/25"), seconds(60), std::nullopt}};
+  Status st = fw->Ban("sshd", e);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(NftElements("sshd-n4"), std::set<std::string>{"198.51.100.0/24"});
+  EXPECT_EQ(Listed(*fw, "sshd"), std::set<std::string>{"198.51.100.0/24"});
+}
+
 TEST(NftFirewall, SecondOwnerIsRefusedWithAClearMessage) {
   NftOptions options;
   options.ownership = NftOptions::Ownership::kOwner;
