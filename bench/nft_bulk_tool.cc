@@ -1,8 +1,10 @@
 // Times the nftables backend for bench/firewall_bench (which runs it inside `unshare -n`).
 //
 //   nft_bulk_tool gen COUNT SEED FILE   write COUNT mixed IPv4/IPv6 documentation-range addresses
-//                                       (about 2/3 IPv4) as an `nft -f` file for table inet nftbench
-//   nft_bulk_tool run COUNT SEED        in table inet portcullis: ban the same COUNT addresses in one
+//                                       (about 2/3 IPv4) as an `nft -f` file for table inet
+//                                       nftbench
+//   nft_bulk_tool run COUNT SEED        in table inet portcullis: ban the same COUNT addresses in
+//   one
 //                                       call, list them back, then time single bans (median of 200)
 //   nft_bulk_tool demo                  the example ruleset of docs/firewall.md: jails sshd and
 //                                       postfix with a few bans (then `nft list ruleset`)
@@ -40,11 +42,15 @@ std::vector<IpAddress> Generate(size_t count, uint32_t seed) {
       v4.erase(std::unique(v4.begin(), v4.end()), v4.end());
     }
   }
-  for (uint32_t a : v4) out.push_back(IpAddress::FromV4(a));
+  for (uint32_t a : v4) {
+    out.push_back(IpAddress::FromV4(a));
+  }
   for (size_t i = 0; out.size() < count; ++i) {
     std::array<uint8_t, 16> b{0x20, 0x01, 0x0d, 0xb8};
     uint64_t r = rng();
-    for (int k = 0; k < 8; ++k) b[8 + k] = static_cast<uint8_t>(r >> (8 * k));
+    for (int k = 0; k < 8; ++k) {
+      b[8 + k] = static_cast<uint8_t>(r >> (8 * k));
+    }
     b[4] = static_cast<uint8_t>(i >> 8);
     b[5] = static_cast<uint8_t>(i);
     out.push_back(IpAddress::FromV6(b));
@@ -69,7 +75,9 @@ int Gen(size_t count, uint32_t seed, const char* path) {
     f << "add element inet nftbench " << (fam == 0 ? "v4" : "v6") << " {";
     bool first = true;
     for (const IpAddress& a : addrs) {
-      if (a.is_v4() != (fam == 0)) continue;
+      if (a.is_v4() != (fam == 0)) {
+        continue;
+      }
       f << (first ? " " : ", ") << a.ToString() << " timeout 3600s";
       first = false;
     }
@@ -155,7 +163,9 @@ int Demo() {
       .Ban("sshd", *Cidr::Parse("198.51.100.0/24"), std::nullopt)
       .Ban("postfix", *Cidr::Parse("203.0.113.9"), std::chrono::hours(24))
       .Ban("postfix", *Cidr::Parse("2001:db8:bad::/48"), std::chrono::hours(24));
-  if (st.ok()) st = (*fw)->Apply(b);
+  if (st.ok()) {
+    st = (*fw)->Apply(b);
+  }
   if (!st.ok()) {
     std::fprintf(stderr, "demo: %s\n", st.ToString().c_str());
     return 1;
@@ -172,7 +182,9 @@ int main(int argc, char** argv) {
   if (argc >= 4 && std::string(argv[1]) == "run") {
     return Run(std::strtoul(argv[2], nullptr, 10), std::strtoul(argv[3], nullptr, 10));
   }
-  if (argc >= 2 && std::string(argv[1]) == "demo") return Demo();
+  if (argc >= 2 && std::string(argv[1]) == "demo") {
+    return Demo();
+  }
   std::fprintf(stderr, "usage: nft_bulk_tool gen COUNT SEED FILE | run COUNT SEED | demo\n");
   return 2;
 }

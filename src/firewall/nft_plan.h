@@ -5,6 +5,7 @@
 // monotonic axis ("now" is always an argument); kNeverMs marks a permanent ban.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -64,8 +65,9 @@ struct Segment {
 };
 
 // The disjoint, sorted segments covering every block of `bans` of `family` that has not expired at
-// `now_ms` (blocks of the other family are ignored). Where blocks overlap, the later expiry wins; adjacent runs with the same
-// expiry are merged, so the kernel receives as few elements as possible and never an overlap.
+// `now_ms` (blocks of the other family are ignored). Where blocks overlap, the later expiry wins;
+// adjacent runs with the same expiry are merged, so the kernel receives as few elements as possible
+// and never an overlap.
 std::vector<Segment> MergeBans(const std::map<Cidr, int64_t>& bans, IpFamily family,
                                int64_t now_ms);
 
@@ -98,9 +100,9 @@ struct JailChanges {
   bool flush_hosts = false;
   bool flush_nets = false;
   std::vector<HostChange> hosts4, hosts6;
-  bool nets_changed[2] = {false, false};  // [0] IPv4, [1] IPv6
-  SegmentDiff nets[2];
-  std::vector<Segment> new_segments[2];
+  std::array<bool, 2> nets_changed{};  // [0] IPv4, [1] IPv6
+  std::array<SegmentDiff, 2> nets;
+  std::array<std::vector<Segment>, 2> new_segments;
 
   bool empty() const;
 };
@@ -129,7 +131,8 @@ class BanLedger {
   struct Jail {
     std::unordered_map<IpAddress, int64_t, IpAddressHash> hosts;
     std::map<Cidr, int64_t> nets;
-    std::vector<Segment> segments[2];  // what the interval sets hold: [0] IPv4, [1] IPv6
+    std::array<std::vector<Segment>, 2>
+        segments;  // what the interval sets hold: [0] IPv4, [1] IPv6
   };
 
   bool HasJail(std::string_view jail) const;

@@ -63,8 +63,8 @@ TEST(NftRanges, InnerBlockWithEarlierExpiryIsSwallowed) {
 }
 
 TEST(NftRanges, AdjacentBlocksWithSameExpiryBecomeOneSegment) {
-  std::map<Cidr, int64_t> bans{{C("198.51.100.0/25"), 7}, {C("198.51.100.128/25"), 7},
-                               {C("203.0.113.0/24"), 7}};
+  std::map<Cidr, int64_t> bans{
+      {C("198.51.100.0/25"), 7}, {C("198.51.100.128/25"), 7}, {C("203.0.113.0/24"), 7}};
   std::vector<Segment> segs = MergeBans(bans, IpFamily::kV4, 0);
   ASSERT_EQ(segs.size(), 2u);
   EXPECT_EQ(segs[0].first, V("198.51.100.0"));

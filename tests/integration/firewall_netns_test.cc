@@ -27,10 +27,14 @@ using Json = nlohmann::json;
 std::string Capture(const std::string& cmd) {
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return out;
+  if (p == nullptr) {
+    return out;
+  }
   char buf[65536];
   size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
+    out.append(buf, n);
+  }
   pclose(p);
   return out;
 }
@@ -46,9 +50,13 @@ Json Ruleset() { return Json::parse(Capture("nft -j list ruleset"), nullptr, fal
 std::set<std::string> NftElements(const std::string& set) {
   std::set<std::string> out;
   Json j = Json::parse(Capture("nft -j list set inet portcullis " + set), nullptr, false);
-  if (j.is_discarded()) return out;
+  if (j.is_discarded()) {
+    return out;
+  }
   for (const Json& item : j["nftables"]) {
-    if (!item.contains("set") || !item["set"].contains("elem")) continue;
+    if (!item.contains("set") || !item["set"].contains("elem")) {
+      continue;
+    }
     for (const Json& e : item["set"]["elem"]) {
       Json v = e.is_object() && e.contains("elem") ? e["elem"]["val"] : e;
       if (v.is_string()) {
@@ -83,7 +91,9 @@ std::set<std::string> Listed(NftFirewall& fw, const std::string& jail) {
   auto listed = fw.List(jail);
   EXPECT_TRUE(listed.ok()) << listed.status().ToString();
   if (listed.ok()) {
-    for (const BanEntry& e : *listed) out.insert(e.target.ToString());
+    for (const BanEntry& e : *listed) {
+      out.insert(e.target.ToString());
+    }
   }
   return out;
 }
@@ -98,7 +108,9 @@ bool PumpEventsUntil(NftFirewall& fw, milliseconds limit, Pred done) {
       Status st = fw.HandleEvents();
       EXPECT_TRUE(st.ok()) << st.ToString();
     }
-    if (done()) return true;
+    if (done()) {
+      return true;
+    }
   }
   return done();
 }
@@ -115,9 +127,13 @@ TEST(NftFirewall, CreatesTheTableChainAndRulesVisibleToNft) {
   int rules = 0;
   bool chain_ok = false;
   for (const Json& item : j["nftables"]) {
-    if (item.contains("table")) tables.insert(item["table"]["family"].get<std::string>() + " " +
-                                              item["table"]["name"].get<std::string>());
-    if (item.contains("set")) sets.insert(item["set"]["name"].get<std::string>());
+    if (item.contains("table")) {
+      tables.insert(item["table"]["family"].get<std::string>() + " " +
+                    item["table"]["name"].get<std::string>());
+    }
+    if (item.contains("set")) {
+      sets.insert(item["set"]["name"].get<std::string>());
+    }
     if (item.contains("chain") && item["chain"]["name"] == "input") {
       chain_ok = item["chain"]["hook"] == "input" && item["chain"]["prio"] == -10 &&
                  item["chain"]["type"] == "filter" && item["chain"]["policy"] == "accept";
@@ -205,7 +221,9 @@ TEST(NftFirewall, RefreshExtendsABan) {
   std::vector<BanEntry> e{{C("192.0.2.8"), milliseconds(1000), std::nullopt},
                           {C("2001:db8::8"), milliseconds(1000), std::nullopt}};
   ASSERT_TRUE(fw->Ban("sshd", e).ok());
-  for (BanEntry& x : e) x.timeout = seconds(120);
+  for (BanEntry& x : e) {
+    x.timeout = seconds(120);
+  }
   Status st = fw->Refresh("sshd", e);
   ASSERT_TRUE(st.ok()) << st.ToString();
   std::this_thread::sleep_for(milliseconds(1500));
@@ -289,7 +307,7 @@ TEST(NftFirewall, FlushRulesetFromOutsideIsRepairedWithinOneSecond) {
   // A deleted set is restored too.
   ASSERT_TRUE(fw->HandleEvents().ok());
   ASSERT_EQ(Shell("nft delete rule inet portcullis input handle "
-                "$(nft -a list chain inet portcullis input | grep sshd-4 | sed 's/.*handle //')"),
+                  "$(nft -a list chain inet portcullis input | grep sshd-4 | sed 's/.*handle //')"),
             0);
   EXPECT_TRUE(PumpEventsUntil(*fw, milliseconds(1000), [&] { return fw->restore_count() == 2; }));
 }
@@ -352,8 +370,11 @@ TEST(NftFirewall, ForwardHookGetsItsOwnChain) {
   options.priority = -5;
   auto fw = OpenOrDie(options);
   ASSERT_TRUE(fw);
-  JailSpec spec{"web", {{80, 80}, {443, 443}, {8000, 8100}}, {Protocol::kTcp, Protocol::kUdp},
-                BlockAction::kDrop, false};
+  JailSpec spec{"web",
+                {{80, 80}, {443, 443}, {8000, 8100}},
+                {Protocol::kTcp, Protocol::kUdp},
+                BlockAction::kDrop,
+                false};
   Status st = fw->SetUpJails(std::span(&spec, 1));
   ASSERT_TRUE(st.ok()) << st.ToString();
   std::string text = Shell("nft list chain inet portcullis forward >/dev/null") == 0
@@ -420,7 +441,8 @@ TEST(NftFirewall, HundredThousandElementsInOneTransaction) {
   EXPECT_EQ(NftElements("bulk-6").size(), 30'000u);
 }
 
-// ---- Real traffic between two namespaces ----------------------------------------------------------
+// ---- Real traffic between two namespaces
+// ----------------------------------------------------------
 
 // This process's namespace ("server", 192.0.2.1 / 2001:db8::1) and a named peer namespace
 // ("client", 192.0.2.2 / 2001:db8::2) joined by a veth pair. Removed again on destruction.
@@ -430,11 +452,12 @@ class TwoNamespaces {
     ok_ = Shell("ip netns add " + name_) == 0 &&
           Shell("ip link add pcv0 type veth peer name pcv1") == 0 &&
           Shell("ip link set pcv1 netns " + name_) == 0 &&
-          Shell("ip addr add 192.0.2.1/24 dev pcv0 && ip addr add 2001:db8::1/64 dev pcv0 nodad && "
+          Shell(
+              "ip addr add 192.0.2.1/24 dev pcv0 && ip addr add 2001:db8::1/64 dev pcv0 nodad && "
               "ip link set pcv0 up") == 0 &&
           Shell("ip -n " + name_ + " addr add 192.0.2.2/24 dev pcv1 && ip -n " + name_ +
-              " addr add 2001:db8::2/64 dev pcv1 nodad && ip -n " + name_ +
-              " link set pcv1 up && ip -n " + name_ + " link set lo up") == 0;
+                " addr add 2001:db8::2/64 dev pcv1 nodad && ip -n " + name_ +
+                " link set pcv1 up && ip -n " + name_ + " link set lo up") == 0;
   }
   ~TwoNamespaces() { Shell("ip netns del " + name_ + " 2>/dev/null"); }
   bool ok() const { return ok_; }
