@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -349,6 +350,34 @@ TEST(NftFirewall, ConflictWithAnOutsideChangeIsResolvedFromTheKernel) {
   ASSERT_TRUE(st.ok()) << st.ToString();
   EXPECT_EQ(NftElements("sshd-n4"), std::set<std::string>{"198.51.100.0/24"});
   EXPECT_EQ(Listed(*fw, "sshd"), std::set<std::string>{"198.51.100.0/24"});
+}
+
+TEST(NftFirewall, WithoutCapNetAdminTheErrorSaysSo) {
+  // A child that gave up root (uid/gid nobody) tries to open the firewall.
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    std::string msg = "setuid failed";
+    if (setgid(65534) == 0 && setuid(65534) == 0) {
+      auto fw = NftFirewall::Open(NftOptions{});
+      msg = fw.ok() ? "opened" : fw.status().ToString();
+    }
+    ssize_t ignored = write(fds[1], msg.data(), msg.size());
+    (void)ignored;
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string got;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof(buf))) > 0) got.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  waitpid(pid, nullptr, 0);
+  EXPECT_EQ(got.rfind("permission denied: ", 0), 0u) << got;
+  EXPECT_NE(got.find("needs CAP_NET_ADMIN (run as root)"), std::string::npos) << got;
 }
 
 TEST(NftFirewall, SecondOwnerIsRefusedWithAClearMessage) {
