@@ -10,12 +10,14 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
+#include <linux/capability.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -620,6 +622,14 @@ SetContent Decode(NftSetKind kind, std::vector<Element> elems, int64_t now_ms) {
   return out;
 }
 
+// Whether we hold CAP_NET_ADMIN (effective), to tell "not root" from "table owned by another".
+bool HasNetAdmin() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (syscall(SYS_capget, &header, data) != 0) return geteuid() == 0;
+  return (data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective & CAP_TO_MASK(CAP_NET_ADMIN)) != 0;
+}
+
 int RunCallback(const nlmsghdr* nlh, void* data) {
   auto* fn = static_cast<std::function<int(const nlmsghdr*)>*>(data);
   return (*fn)(nlh);
@@ -638,12 +648,13 @@ class NlSocket {
   }
 
   Status Open(unsigned groups, int rcvbuf) {
+    privileged_ = HasNetAdmin();
     nl_ = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | (groups ? SOCK_NONBLOCK : 0));
     if (nl_ == nullptr) {
-      return KernelError(errno, "open netlink socket", "");
+      return KernelError(errno, "open netlink socket", "", privileged_);
     }
     if (mnl_socket_bind(nl_, groups, MNL_SOCKET_AUTOPID) < 0) {
-      return KernelError(errno, "bind netlink socket", "");
+      return KernelError(errno, "bind netlink socket", "", privileged_);
     }
     portid_ = mnl_socket_get_portid(nl_);
     int one = 1;
@@ -674,7 +685,7 @@ class NlSocket {
       int want = static_cast<int>(SendBufferFor(b.size(), kMinSndBuf));
       if (setsockopt(fd(), SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0 &&
           setsockopt(fd(), SOL_SOCKET, SO_SNDBUF, &want, sizeof(want)) < 0) {
-        return KernelError(errno, "size netlink send buffer", "");
+        return KernelError(errno, "size netlink send buffer", "", privileged_);
       }
       sndbuf_ = static_cast<size_t>(want);
     }
@@ -684,7 +695,7 @@ class NlSocket {
       if (err == EMSGSIZE) {
         what += " (raise net.core.wmem_max)";
       }
-      return KernelError(err, what, "");
+      return KernelError(err, what, "", privileged_);
     }
     Status first_error;
     while (true) {
@@ -698,11 +709,11 @@ class NlSocket {
         }
         if (errno == ENOBUFS) {
           if (first_error.ok()) {
-            first_error = KernelError(ENOBUFS, "read batch errors", "");
+            first_error = KernelError(ENOBUFS, "read batch errors", "", privileged_);
           }
           continue;
         }
-        return KernelError(errno, "read batch result", "");
+        return KernelError(errno, "read batch result", "", privileged_);
       }
       for (const nlmsghdr* nlh = reinterpret_cast<const nlmsghdr*>(buf_.data());
            mnl_nlmsg_ok(nlh, static_cast<int>(n));
@@ -730,7 +741,7 @@ class NlSocket {
     nlmsghdr* nlh = nftnl_nlmsg_build_hdr(req, type, NFPROTO_INET, flags | NLM_F_ACK, seq);
     build(nlh);
     if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0) {
-      return KernelError(errno, what, "");
+      return KernelError(errno, what, "", privileged_);
     }
     bool interrupted = false;
     std::function<int(const nlmsghdr*)> cb = [&](const nlmsghdr* m) {
@@ -746,12 +757,12 @@ class NlSocket {
         if (errno == EINTR) {
           continue;
         }
-        return KernelError(errno, what, "");
+        return KernelError(errno, what, "", privileged_);
       }
       int ret = mnl_cb_run(buf_.data(), static_cast<size_t>(n), seq, portid_,
                            reinterpret_cast<mnl_cb_t>(RunCallback), &cb);
       if (ret < 0) {
-        return KernelError(errno, what, "");
+        return KernelError(errno, what, "", privileged_);
       }
       if (ret == MNL_CB_STOP) {
         break;
@@ -796,9 +807,10 @@ class NlSocket {
         }
       }
     }
-    return KernelError(-err->error, what, extack);
+    return KernelError(-err->error, what, extack, privileged_);
   }
 
+  bool privileged_ = false;
   mnl_socket* nl_ = nullptr;
   uint32_t portid_ = 0;
   uint32_t seq_ = static_cast<uint32_t>(time(nullptr));

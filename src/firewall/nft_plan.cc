@@ -586,7 +586,7 @@ size_t SendBufferFor(size_t batch_bytes, size_t floor_bytes) {
 
 // ---- Errors ------------------------------------------------------------------------------------
 
-Status KernelError(int error, std::string_view what, std::string_view extack) {
+Status KernelError(int error, std::string_view what, std::string_view extack, bool privileged) {
   std::string msg(what);
   msg += ": ";
   auto with_extack = [&](std::string text) {
@@ -600,10 +600,14 @@ Status KernelError(int error, std::string_view what, std::string_view extack) {
   switch (error) {
     case EPERM:
     case EACCES:
-      return Status::PermissionDenied(with_extack(
-          msg +
-          "operation not permitted: needs CAP_NET_ADMIN (run as root); if already root, "
-          "another process owns the table (is a second portcullisd running?)"));
+      if (privileged) {
+        return Status::PermissionDenied(
+            with_extack(msg +
+                        "operation not permitted: another process owns the table (is a second "
+                        "portcullisd running?)"));
+      }
+      return Status::PermissionDenied(
+          with_extack(msg + "operation not permitted: needs CAP_NET_ADMIN (run as root)"));
     case EPROTONOSUPPORT:
     case EAFNOSUPPORT:
       return Status::Unavailable(

@@ -185,6 +185,9 @@ size_t SendBufferFor(size_t batch_bytes, size_t floor_bytes);
 
 // The one place where a kernel errno becomes a Status. `what` names the operation and object
 // ("add elements to set sshd-4"); `extack` is the kernel's extended-ack text (may be empty).
-Status KernelError(int error, std::string_view what, std::string_view extack);
+// `privileged`: the caller has CAP_NET_ADMIN, so EPERM can only mean that another process owns
+// our table.
+Status KernelError(int error, std::string_view what, std::string_view extack,
+                   bool privileged = false);
 
 }  // namespace portcullis

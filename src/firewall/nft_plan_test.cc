@@ -137,8 +137,13 @@ TEST(NftBatching, SendBufferCoversTheWholeBatch) {
 TEST(NftErrors, MapsErrnoToCodesWithContext) {
   Status s = KernelError(EPERM, "create table inet portcullis", "");
   EXPECT_EQ(s.code(), StatusCode::kPermissionDenied);
-  EXPECT_NE(s.message().find("needs CAP_NET_ADMIN (run as root)"), std::string::npos);
-  EXPECT_EQ(s.message().rfind("create table inet portcullis: ", 0), 0u);
+  EXPECT_EQ(s.message(),
+            "create table inet portcullis: operation not permitted: needs CAP_NET_ADMIN (run as "
+            "root)");
+  s = KernelError(EPERM, "create table inet portcullis", "", /*privileged=*/true);
+  EXPECT_EQ(s.code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(s.message().find("another process owns the table"), std::string::npos);
+  EXPECT_EQ(s.message().find("CAP_NET_ADMIN"), std::string::npos);
 
   s = KernelError(EPROTONOSUPPORT, "open netlink socket", "");
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
