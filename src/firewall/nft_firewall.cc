@@ -269,6 +269,17 @@ void PutChain(Batch& b, const ChainDef& def, int priority) {
   b.Done(nlh, std::string("create chain ") + def.name);
 }
 
+void PutDelChain(Batch& b, const std::string& name) {
+  ChainPtr c(nftnl_chain_alloc());
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, b.table().c_str());
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, name.c_str());
+  nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(b.Reserve(kMaxObjectMessage), NFT_MSG_DELCHAIN,
+                                        NFPROTO_INET, 0, b.NextSeq());
+  nftnl_chain_nlmsg_build_payload(nlh, c.get());
+  b.Done(nlh, "delete chain " + name);
+}
+
 void PutFlushChain(Batch& b, const std::string& chain) {
   RulePtr r(nftnl_rule_alloc());
   nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, b.table().c_str());
@@ -1179,6 +1190,60 @@ struct NftFirewall::Impl {
     return SendBatch(b, ledger.size());
   }
 
+  // The priority of one of our chains, or nullopt if it does not exist.
+  Result<std::optional<int>> ChainPriority(const std::string& name) {
+    std::optional<int> prio;
+    Status st = cmd.Request(
+        NFT_MSG_GETCHAIN, 0,
+        [&](nlmsghdr* nlh) {
+          ChainPtr ch(nftnl_chain_alloc());
+          nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TABLE, options.table.c_str());
+          nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_NAME, name.c_str());
+          nftnl_chain_nlmsg_build_payload(nlh, ch.get());
+        },
+        [&](const nlmsghdr* nlh) {
+          ChainPtr ch(nftnl_chain_alloc());
+          if (nftnl_chain_nlmsg_parse(nlh, ch.get()) == 0) {
+            prio = nftnl_chain_get_s32(ch.get(), NFTNL_CHAIN_PRIO);
+          }
+        },
+        "get chain " + name);
+    if (!st.ok() && st.code() != StatusCode::kNotFound) {
+      return st;
+    }
+    return prio;
+  }
+
+  // Claims an existing table of the right kind: sets our flags (an orphaned persistent table takes
+  // the owner flag again), adds missing chains and removes chains of hooks no longer wanted. A
+  // chain whose priority changed cannot be updated in place: then the table is rebuilt.
+  Status Claim(uint32_t flags) {
+    Batch b = NewBatch();
+    PutTable(b, NFT_MSG_NEWTABLE, flags);
+    const ChainDef all[] = {{"input", NF_INET_LOCAL_IN}, {"forward", NF_INET_FORWARD}};
+    std::vector<ChainDef> wanted = Chains();
+    for (const ChainDef& c : all) {
+      Result<std::optional<int>> prio = ChainPriority(c.name);
+      if (!prio.ok()) {
+        return prio.status();
+      }
+      bool want = std::any_of(wanted.begin(), wanted.end(),
+                              [&](const ChainDef& w) { return w.hook == c.hook; });
+      if (want && *prio && **prio != options.priority) {
+        return Rebuild(true);
+      }
+      if (want && !*prio) {
+        PutChain(b, c, options.priority);
+      }
+      if (!want && *prio) {
+        PutFlushChain(b, c.name);
+        PutDelChain(b, c.name);
+      }
+    }
+    b.End();
+    return cmd.Send(b);
+  }
+
   // Whether the kernel still has every object we installed.
   Result<bool> Intact() {
     uint32_t flags = 0;
@@ -1215,25 +1280,14 @@ struct NftFirewall::Impl {
     }
     // Chains with no rules do not show in the rule dump; an empty expected set is checked here.
     if (expected == 0) {
-      bool chains_ok = true;
       for (const ChainDef& c : Chains()) {
-        bool found = false;
-        Status st = cmd.Request(
-            NFT_MSG_GETCHAIN, 0,
-            [&](nlmsghdr* nlh) {
-              ChainPtr ch(nftnl_chain_alloc());
-              nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TABLE, options.table.c_str());
-              nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_NAME, c.name);
-              nftnl_chain_nlmsg_build_payload(nlh, ch.get());
-            },
-            [&](const nlmsghdr*) { found = true; }, std::string("get chain ") + c.name);
-        if (!st.ok() && st.code() != StatusCode::kNotFound) {
-          return st;
+        Result<std::optional<int>> prio = ChainPriority(c.name);
+        if (!prio.ok()) {
+          return prio.status();
         }
-        chains_ok &= found;
-      }
-      if (!chains_ok) {
-        return false;
+        if (!*prio) {
+          return false;
+        }
       }
     }
     return true;
@@ -1393,15 +1447,7 @@ Result<std::unique_ptr<NftFirewall>> NftFirewall::Open(const NftOptions& options
     const bool persist_matches =
         (existing_flags & kTableFlagPersist) == (flags & kTableFlagPersist);
     if (*exists && persist_matches) {
-      // Same kind of table: claim it (an orphaned persistent table takes the owner flag again)
-      // and make sure our chains are there.
-      Batch b = impl->NewBatch();
-      PutTable(b, NFT_MSG_NEWTABLE, flags);
-      for (const ChainDef& c : impl->Chains()) {
-        PutChain(b, c, options.priority);
-      }
-      b.End();
-      last = impl->cmd.Send(b);
+      last = impl->Claim(flags);
     } else {
       // No table, or one whose persist flag we cannot change in place: build it from scratch
       // (with any adopted bans) in one transaction.

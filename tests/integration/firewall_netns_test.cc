@@ -443,6 +443,35 @@ TEST(NftFirewall, RestartAdoptsBansAndRemovesNothing) {
   EXPECT_EQ(Shell("nft list table ip other >/dev/null"), 0);  // never touch another table
 }
 
+TEST(NftFirewall, RestartWithOtherHooksAndPriorityKeepsBans) {
+  NftOptions options;
+  options.ownership = NftOptions::Ownership::kNone;
+  options.hook_forward = true;
+  {
+    auto fw = OpenOrDie(options);
+    ASSERT_TRUE(fw);
+    JailSpec spec = SshJail();
+    ASSERT_TRUE(fw->SetUpJails(std::span(&spec, 1)).ok());
+    std::vector<BanEntry> e{{C("192.0.2.13"), seconds(300), std::nullopt}};
+    ASSERT_TRUE(fw->Ban("sshd", e).ok());
+  }
+  options.hook_forward = false;
+  auto fw = OpenOrDie(options);  // same priority: claimed in place, forward chain removed
+  ASSERT_TRUE(fw);
+  EXPECT_NE(Shell("nft list chain inet portcullis forward >/dev/null 2>&1"), 0);
+  EXPECT_EQ(NftElements("sshd-4"), std::set<std::string>{"192.0.2.13"});
+  fw.reset();
+  options.priority = -20;
+  fw = OpenOrDie(options);  // new priority: rebuilt with the adopted bans
+  ASSERT_TRUE(fw);
+  std::string chain = Capture("nft list chain inet portcullis input");
+  EXPECT_NE(chain.find("hook input priority -20;"), std::string::npos) << chain;
+  EXPECT_EQ(NftElements("sshd-4"), std::set<std::string>{"192.0.2.13"});
+  JailSpec spec = SshJail();
+  ASSERT_TRUE(fw->SetUpJails(std::span(&spec, 1)).ok());
+  EXPECT_EQ(Listed(*fw, "sshd"), std::set<std::string>{"192.0.2.13"});
+}
+
 TEST(NftFirewall, HundredThousandElementsInOneTransaction) {
   auto fw = OpenOrDie();
   ASSERT_TRUE(fw);
