@@ -10,6 +10,8 @@
 //                                       postfix with a few bans (then `nft list ruleset`)
 //
 // Prints "key value" lines (seconds) for the script to pick up.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -59,6 +61,14 @@ std::vector<IpAddress> Generate(size_t count, uint32_t seed) {
   return out;
 }
 
+// User + system CPU time of this process so far.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 double Seconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
@@ -106,14 +116,17 @@ int Run(size_t count, uint32_t seed) {
   for (const IpAddress& a : addrs) {
     entries.push_back(BanEntry{Cidr(a), std::chrono::hours(1), std::nullopt});
   }
+  const double cpu0 = CpuSeconds();
   auto t0 = std::chrono::steady_clock::now();
   st = (*fw)->Ban("bench", entries);
   auto t1 = std::chrono::steady_clock::now();
+  const double cpu1 = CpuSeconds();
   if (!st.ok()) {
     std::fprintf(stderr, "bulk ban: %s\n", st.ToString().c_str());
     return 1;
   }
   std::printf("bulk_ban_seconds %.4f\n", Seconds(t1 - t0));
+  std::printf("bulk_ban_cpu_seconds %.4f\n", cpu1 - cpu0);
 
   t0 = std::chrono::steady_clock::now();
   auto listed = (*fw)->List("bench");

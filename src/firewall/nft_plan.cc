@@ -53,8 +53,9 @@ void FillChanges(const BanLedger& ledger, BanPlan& plan, int64_t now_ms) {
     jc.jail = st.jail;
     jc.flush_hosts = st.flush_hosts;
     jc.flush_nets = st.flush_hosts;
-    for (const auto& [address, staged_expiry] : st.hosts) {
-      std::optional<int64_t> old = st.flush_hosts ? std::nullopt : LiveHost(jail, address, now_ms);
+    for (const auto& [address, staged] : st.hosts) {
+      std::optional<int64_t> old = st.flush_hosts ? std::nullopt : staged.old;
+      const std::optional<int64_t>& staged_expiry = staged.next;
       std::vector<HostChange>& out = address.is_v4() ? jc.hosts4 : jc.hosts6;
       std::optional<int64_t> expiry = staged_expiry;
       if (expiry && Expired(*expiry, now_ms)) {
@@ -357,50 +358,53 @@ BanLedger::Jail* BanLedger::FindMutable(std::string_view jail) {
 
 Result<BanPlan> BanLedger::PlanBatch(const FirewallBatch& batch, int64_t now_ms) const {
   BanPlan plan;
-  std::unordered_map<std::string, size_t> index;
+  std::map<std::string, size_t, std::less<>> index;
   const size_t jail_count = jails_.size();
+  // Bursts usually name one jail over and over: remember the last one instead of looking it up.
+  const std::string* last_name = nullptr;
+  const Jail* jail = nullptr;
+  size_t slot = 0;
   for (const FirewallBatch::Op& op : batch.ops()) {
-    const Jail* jail = Find(op.jail);
-    if (jail == nullptr) {
-      return Status::NotFound("no jail named \"" + op.jail + "\"");
+    if (last_name == nullptr || *last_name != op.jail) {
+      jail = Find(op.jail);
+      if (jail == nullptr) {
+        return Status::NotFound("no jail named \"" + op.jail + "\"");
+      }
+      auto it = index.find(op.jail);
+      if (it == index.end()) {
+        it = index.emplace(op.jail, plan.staged.size()).first;
+        plan.staged.push_back(BanPlan::Staged{op.jail, false, {}, std::nullopt});
+        // One jail per batch is the common case: size for the whole batch up front.
+        if (jail_count == 1) {
+          plan.staged.back().hosts.reserve(batch.size());
+        }
+      }
+      slot = it->second;
+      last_name = &op.jail;
     }
     if (op.timeout && op.timeout->count() < 0) {
       return Status::InvalidArgument("negative timeout for " + op.target.ToString());
     }
-    auto [it, inserted] = index.emplace(op.jail, plan.staged.size());
-    if (inserted) {
-      plan.staged.push_back(BanPlan::Staged{op.jail, false, {}, std::nullopt});
-      // One jail per batch is the common case: size for the whole batch up front.
-      if (jail_count == 1) {
-        plan.staged.back().hosts.reserve(batch.size());
-      }
-    }
-    BanPlan::Staged& st = plan.staged[it->second];
+    BanPlan::Staged& st = plan.staged[slot];
     const int64_t expiry = ExpiryFor(op.timeout, now_ms);
     if (op.target.is_host()) {
       const IpAddress& address = op.target.network();
-      std::optional<int64_t> current;
-      auto sit = st.hosts.find(address);
-      if (sit != st.hosts.end()) {
-        current = sit->second;
-      } else {
-        current = LiveHost(*jail, address, now_ms);
+      auto [sit, first_touch] = st.hosts.try_emplace(address);
+      if (first_touch) {
+        std::optional<int64_t> live = LiveHost(*jail, address, now_ms);
+        sit->second = BanPlan::Staged::Host{live, live};
       }
-      std::optional<int64_t> next;
+      std::optional<int64_t>& next = sit->second.next;
       switch (op.kind) {
         case FirewallBatch::Kind::kBan:
-          next = current ? std::max(*current, expiry) : expiry;
+          next = next ? std::max(*next, expiry) : expiry;
           break;
         case FirewallBatch::Kind::kRefresh:
           next = expiry;
           break;
         case FirewallBatch::Kind::kUnban:
+          next.reset();
           break;
-      }
-      if (sit != st.hosts.end()) {
-        sit->second = next;
-      } else {
-        st.hosts.emplace(address, next);
       }
     } else {
       if (!st.nets) {
@@ -454,9 +458,9 @@ Result<BanPlan> BanLedger::PlanReplace(std::string_view jail, std::span<const Ba
     }
     const int64_t expiry = ExpiryFor(e.timeout, now_ms);
     if (e.target.is_host()) {
-      auto [it, inserted] = st.hosts.emplace(e.target.network(), expiry);
+      auto [it, inserted] = st.hosts.emplace(e.target.network(), BanPlan::Staged::Host{expiry, {}});
       if (!inserted) {
-        it->second = std::max(it->second.value_or(expiry), expiry);
+        it->second.next = std::max(it->second.next.value_or(expiry), expiry);
       }
     } else {
       auto [it, inserted] = st.nets->emplace(e.target, expiry);
@@ -481,7 +485,8 @@ void BanLedger::Commit(BanPlan&& plan, int64_t now_ms) {
       jail->hosts.clear();
     }
     jail->hosts.reserve(jail->hosts.size() + st.hosts.size());
-    for (auto& [address, expiry] : st.hosts) {
+    for (auto& [address, staged] : st.hosts) {
+      const std::optional<int64_t>& expiry = staged.next;
       if (expiry && !Expired(*expiry, now_ms)) {
         jail->hosts[address] = *expiry;
       } else {

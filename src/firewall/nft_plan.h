@@ -118,7 +118,11 @@ struct BanPlan {
   struct Staged {
     std::string jail;
     bool flush_hosts = false;
-    std::unordered_map<IpAddress, std::optional<int64_t>, IpAddressHash> hosts;  // nullopt: removed
+    struct Host {
+      std::optional<int64_t> next;  // expiry after the batch; nullopt: not banned
+      std::optional<int64_t> old;   // live expiry before the batch (looked up once)
+    };
+    std::unordered_map<IpAddress, Host, IpAddressHash> hosts;
     std::optional<std::map<Cidr, int64_t>> nets;  // the jail's whole new network map, if touched
   };
   std::vector<Staged> staged;
