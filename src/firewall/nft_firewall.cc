@@ -117,18 +117,26 @@ class Batch {
 
   uint32_t NextSeq() { return (*seq_)++; }
 
+  // Sizes the buffer for about `elements` more set elements, so a big batch is built without
+  // repeated growing and copying.
+  void ReserveElements(size_t elements) {
+    size_t want = used_ + elements * ElementBytes(16, true, false) + size_t{64} * 1024;
+    if (buf_.size() < want) {
+      buf_.resize(want);
+    }
+  }
+
   // Accounts for a message just built at Reserve()'s pointer.
-  void Done(nlmsghdr* nlh, std::string what, std::vector<uint32_t> element_offsets = {},
-            std::vector<Element> elements = {}) {
-    messages_.push_back(Message{nlh->nlmsg_seq, used_, std::move(what), std::move(element_offsets),
-                                std::move(elements)});
+  void Done(nlmsghdr* nlh, std::string what, std::vector<uint32_t> element_offsets = {}) {
+    messages_.push_back(
+        Message{nlh->nlmsg_seq, used_, std::move(what), std::move(element_offsets)});
     used_ += NLMSG_ALIGN(nlh->nlmsg_len);
     ++object_messages_;
   }
 
   void End() {
     nlmsghdr* nlh = nftnl_batch_end(Reserve(NLMSG_HDRLEN + 64), NextSeq());
-    messages_.push_back(Message{nlh->nlmsg_seq, used_, "end of batch", {}, {}});
+    messages_.push_back(Message{nlh->nlmsg_seq, used_, "end of batch", {}});
     used_ += NLMSG_ALIGN(nlh->nlmsg_len);
   }
 
@@ -144,7 +152,6 @@ class Batch {
     size_t offset;
     std::string what;
     std::vector<uint32_t> element_offsets;  // element starts, relative to the message
-    std::vector<Element> elements;
   };
   const Message* FindMessage(uint32_t seq) const {
     for (const Message& m : messages_) {
@@ -158,7 +165,7 @@ class Batch {
  private:
   void Begin() {
     nlmsghdr* nlh = nftnl_batch_begin(Reserve(NLMSG_HDRLEN + 64), NextSeq());
-    messages_.push_back(Message{nlh->nlmsg_seq, used_, "start of batch", {}, {}});
+    messages_.push_back(Message{nlh->nlmsg_seq, used_, "start of batch", {}});
     used_ += NLMSG_ALIGN(nlh->nlmsg_len);
   }
 
@@ -186,7 +193,6 @@ void PutElements(Batch& b, uint16_t type, uint16_t flags, const std::string& set
       mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(set_id));
     }
     std::vector<uint32_t> offsets;
-    std::vector<Element> sent;
     const size_t first = i;
     if (!elements.empty()) {
       nlattr* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
@@ -212,15 +218,13 @@ void PutElements(Batch& b, uint16_t type, uint16_t flags, const std::string& set
         mnl_attr_nest_end(nlh, elem);
       }
       mnl_attr_nest_end(nlh, list);
-      sent.assign(elements.begin() + static_cast<ptrdiff_t>(first),
-                  elements.begin() + static_cast<ptrdiff_t>(i));
     }
     std::string what = std::string(verb) + " " + std::to_string(i - first) + " element(s) " +
                        (type == NFT_MSG_DELSETELEM ? "from" : "to") + " set " + set;
     if (elements.empty()) {
       what = std::string(verb) + " set " + set;
     }
-    b.Done(nlh, std::move(what), std::move(offsets), std::move(sent));
+    b.Done(nlh, std::move(what), std::move(offsets));
   } while (i < elements.size());
 }
 
@@ -807,13 +811,20 @@ class NlSocket {
           const auto& offs = m->element_offsets;
           auto it = std::upper_bound(offs.begin(), offs.end(), at);
           if (it != offs.begin()) {
-            size_t idx = static_cast<size_t>(it - offs.begin()) - 1;
-            if (idx < m->elements.size()) {
-              const Element& e = m->elements[idx];
-              what += " (element ";
-              what += e.key_len == 4 || e.key_len == 16 ? ElementAddress(e).ToString() : "?";
-              what += ")";
-            }
+            // The element is still in our batch buffer: NFTA_LIST_ELEM { KEY { VALUE } ... }.
+            const char* at_elem = b.data() + m->offset + *(it - 1);
+            const auto* elem = reinterpret_cast<const nlattr*>(at_elem);
+            const auto* key = static_cast<const nlattr*>(mnl_attr_get_payload(elem));
+            const auto* value = static_cast<const nlattr*>(mnl_attr_get_payload(key));
+            uint16_t len = mnl_attr_get_payload_len(value);
+            what += " (element ";
+            what += len == 4 || len == 16
+                        ? IpAddress::FromBytes(
+                              std::span<const uint8_t>(
+                                  static_cast<const uint8_t*>(mnl_attr_get_payload(value)), len))
+                              .ToString()
+                        : "?";
+            what += ")";
           }
         }
       }
@@ -1335,6 +1346,7 @@ struct NftFirewall::Impl {
         return Status::Ok();
       }
       Batch b = NewBatch();
+      b.ReserveElements(plan->element_count());
       PutPlan(b, *plan, now);
       b.End();
       Status st = SendBatch(b, plan->element_count());

@@ -53,9 +53,19 @@ void FillChanges(const BanLedger& ledger, BanPlan& plan, int64_t now_ms) {
     jc.jail = st.jail;
     jc.flush_hosts = st.flush_hosts;
     jc.flush_nets = st.flush_hosts;
-    for (const auto& [address, staged] : st.hosts) {
-      std::optional<int64_t> old = st.flush_hosts ? std::nullopt : staged.old;
-      const std::optional<int64_t>& staged_expiry = staged.next;
+    jc.hosts4.reserve(st.hosts.size());
+    for (const auto& [address, next] : st.hosts) {
+      std::optional<int64_t> old;
+      if (!st.flush_hosts && !st.old.empty()) {
+        auto o = st.old.find(address);
+        if (o != st.old.end()) {
+          old = o->second;
+        }
+      }
+      std::optional<int64_t> staged_expiry;
+      if (next != kRemovedMs) {
+        staged_expiry = next;
+      }
       std::vector<HostChange>& out = address.is_v4() ? jc.hosts4 : jc.hosts6;
       std::optional<int64_t> expiry = staged_expiry;
       if (expiry && Expired(*expiry, now_ms)) {
@@ -373,7 +383,7 @@ Result<BanPlan> BanLedger::PlanBatch(const FirewallBatch& batch, int64_t now_ms)
       auto it = index.find(op.jail);
       if (it == index.end()) {
         it = index.emplace(op.jail, plan.staged.size()).first;
-        plan.staged.push_back(BanPlan::Staged{op.jail, false, {}, std::nullopt});
+        plan.staged.push_back(BanPlan::Staged{op.jail, false, {}, {}, std::nullopt});
         // One jail per batch is the common case: size for the whole batch up front.
         if (jail_count == 1) {
           plan.staged.back().hosts.reserve(batch.size());
@@ -389,21 +399,24 @@ Result<BanPlan> BanLedger::PlanBatch(const FirewallBatch& batch, int64_t now_ms)
     const int64_t expiry = ExpiryFor(op.timeout, now_ms);
     if (op.target.is_host()) {
       const IpAddress& address = op.target.network();
-      auto [sit, first_touch] = st.hosts.try_emplace(address);
+      auto [sit, first_touch] = st.hosts.try_emplace(address, kRemovedMs);
       if (first_touch) {
         std::optional<int64_t> live = LiveHost(*jail, address, now_ms);
-        sit->second = BanPlan::Staged::Host{live, live};
+        if (live) {
+          sit->second = *live;
+          st.old.emplace(address, *live);
+        }
       }
-      std::optional<int64_t>& next = sit->second.next;
+      int64_t& next = sit->second;
       switch (op.kind) {
         case FirewallBatch::Kind::kBan:
-          next = next ? std::max(*next, expiry) : expiry;
+          next = next == kRemovedMs ? expiry : std::max(next, expiry);
           break;
         case FirewallBatch::Kind::kRefresh:
           next = expiry;
           break;
         case FirewallBatch::Kind::kUnban:
-          next.reset();
+          next = kRemovedMs;
           break;
       }
     } else {
@@ -439,7 +452,8 @@ BanPlan BanLedger::PlanFlush(std::string_view jail, int64_t now_ms) const {
   if (!HasJail(jail)) {
     return plan;
   }
-  plan.staged.push_back(BanPlan::Staged{std::string(jail), true, {}, std::map<Cidr, int64_t>{}});
+  plan.staged.push_back(
+      BanPlan::Staged{std::string(jail), true, {}, {}, std::map<Cidr, int64_t>{}});
   FillChanges(*this, plan, now_ms);
   return plan;
 }
@@ -450,7 +464,7 @@ Result<BanPlan> BanLedger::PlanReplace(std::string_view jail, std::span<const Ba
     return Status::NotFound("no jail named \"" + std::string(jail) + "\"");
   }
   BanPlan plan;
-  BanPlan::Staged st{std::string(jail), true, {}, std::map<Cidr, int64_t>{}};
+  BanPlan::Staged st{std::string(jail), true, {}, {}, std::map<Cidr, int64_t>{}};
   st.hosts.reserve(entries.size());
   for (const BanEntry& e : entries) {
     if (e.timeout && e.timeout->count() < 0) {
@@ -458,9 +472,9 @@ Result<BanPlan> BanLedger::PlanReplace(std::string_view jail, std::span<const Ba
     }
     const int64_t expiry = ExpiryFor(e.timeout, now_ms);
     if (e.target.is_host()) {
-      auto [it, inserted] = st.hosts.emplace(e.target.network(), BanPlan::Staged::Host{expiry, {}});
+      auto [it, inserted] = st.hosts.emplace(e.target.network(), expiry);
       if (!inserted) {
-        it->second.next = std::max(it->second.next.value_or(expiry), expiry);
+        it->second = std::max(it->second, expiry);
       }
     } else {
       auto [it, inserted] = st.nets->emplace(e.target, expiry);
@@ -485,12 +499,16 @@ void BanLedger::Commit(BanPlan&& plan, int64_t now_ms) {
       jail->hosts.clear();
     }
     jail->hosts.reserve(jail->hosts.size() + st.hosts.size());
-    for (auto& [address, staged] : st.hosts) {
-      const std::optional<int64_t>& expiry = staged.next;
-      if (expiry && !Expired(*expiry, now_ms)) {
-        jail->hosts[address] = *expiry;
-      } else {
-        jail->hosts.erase(address);
+    for (auto it = st.hosts.begin(); it != st.hosts.end();) {
+      auto cur = it++;
+      const int64_t next = cur->second;
+      if (next == kRemovedMs || Expired(next, now_ms)) {
+        jail->hosts.erase(cur->first);
+        continue;
+      }
+      auto placed = jail->hosts.insert(st.hosts.extract(cur));
+      if (!placed.inserted) {
+        placed.position->second = next;
       }
     }
     if (st.nets) {

@@ -25,6 +25,8 @@
 namespace portcullis {
 
 constexpr int64_t kNeverMs = INT64_MAX;
+// Marks an address that is not banned after a batch (internal to planning).
+constexpr int64_t kRemovedMs = INT64_MIN;
 
 // ---- Names -------------------------------------------------------------------------------------
 
@@ -118,11 +120,11 @@ struct BanPlan {
   struct Staged {
     std::string jail;
     bool flush_hosts = false;
-    struct Host {
-      std::optional<int64_t> next;  // expiry after the batch; nullopt: not banned
-      std::optional<int64_t> old;   // live expiry before the batch (looked up once)
-    };
-    std::unordered_map<IpAddress, Host, IpAddressHash> hosts;
+    // Expiry after the batch per touched address (kRemovedMs: not banned). Same node type as
+    // BanLedger::Jail::hosts, so Commit moves nodes instead of allocating new ones.
+    std::unordered_map<IpAddress, int64_t, IpAddressHash> hosts;
+    // Live expiry before the batch, for touched addresses that had one.
+    std::unordered_map<IpAddress, int64_t, IpAddressHash> old;
     std::optional<std::map<Cidr, int64_t>> nets;  // the jail's whole new network map, if touched
   };
   std::vector<Staged> staged;
