@@ -144,7 +144,8 @@ class Firewall {
   virtual Status Apply(const FirewallBatch& batch) = 0;
 
   // What the firewall actually holds for a jail (for nftables: read back from the kernel), with
-  // `remaining` filled in for timed bans. Sorted by address. NotFound for an unknown jail.
+  // `remaining` filled in for timed bans. IPv4 before IPv6, each sorted by address. NotFound for
+  // an unknown jail.
   virtual Result<std::vector<BanEntry>> List(std::string_view jail) = 0;
   // Lifts every ban of a jail; the jail stays set up.
   virtual Status Flush(std::string_view jail) = 0;
