@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "portcullis/firewall.h"  // PortRange, Protocol
 #include "portcullis/net.h"
 
 namespace portcullis {
@@ -26,7 +27,7 @@ struct DaemonSettings {
   std::string socket_group = "root";  // group owning the control socket
   uint32_t socket_mode = 0660;
   // An absolute path, "stderr", or "journal". The recidive jail reads this file.
-  std::string log_file = "/var/log/portcullis.log";
+  std::string log_file = "/var/log/portcullis/portcullis.log";
   LogLevel log_level = LogLevel::kInfo;
   std::string state_dir = "/var/lib/portcullis";
   std::string pid_file = "/run/portcullis/portcullis.pid";
@@ -59,15 +60,6 @@ struct DatabaseSettings {
   bool operator==(const DatabaseSettings&) const = default;
 };
 
-// An inclusive port range; a single port has first == last. 1 <= first <= last <= 65535.
-struct PortRange {
-  uint16_t first = 0;
-  uint16_t last = 0;
-
-  bool operator==(const PortRange&) const = default;
-};
-
-enum class Protocol { kTcp, kUdp };
 
 enum class BlockType { kReject, kDrop };
 
