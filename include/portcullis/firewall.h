@@ -2,8 +2,8 @@
 //
 // The daemon owns one Firewall, created at startup from the `backend` setting: NftFirewall
 // (src/firewall/nft_firewall.h, the kernel's nf_tables over netlink) or MemoryFirewall
-// (src/firewall/memory_firewall.h, records calls; the "none" dry-run backend and the unit-test fake).
-// It is called only from the daemon's single-threaded event loop; implementations are not
+// (src/firewall/memory_firewall.h, records calls; the "none" dry-run backend and the unit-test
+// fake). It is called only from the daemon's single-threaded event loop; implementations are not
 // thread-safe.
 //
 // Contract shared by every implementation:
@@ -57,9 +57,9 @@ enum class BlockAction : uint8_t {
 // What one jail blocks. A jail with no ports blocks every port; a jail with no protocols blocks
 // every protocol (and then must not name ports, since only some protocols have ports).
 struct JailSpec {
-  std::string name;                  // see ValidateJailName
-  std::vector<PortRange> ports;      // empty: all ports
-  std::vector<Protocol> protocols;   // empty: all protocols
+  std::string name;                 // see ValidateJailName
+  std::vector<PortRange> ports;     // empty: all ports
+  std::vector<Protocol> protocols;  // empty: all protocols
   BlockAction action = BlockAction::kReject;
   bool reject_with_tcp_reset = false;  // kReject only: TCP gets a reset, the rest ICMP
 
@@ -75,8 +75,8 @@ Status ValidateJailSpec(const JailSpec& spec);
 
 // One ban as requested, or as listed.
 struct BanEntry {
-  Cidr target;                                        // a single address is a /32 or /128
-  std::optional<std::chrono::milliseconds> timeout;   // nullopt: permanent
+  Cidr target;                                       // a single address is a /32 or /128
+  std::optional<std::chrono::milliseconds> timeout;  // nullopt: permanent
   // Set by Firewall::List only: time left before the ban lapses (nullopt for permanent bans).
   std::optional<std::chrono::milliseconds> remaining;
 
@@ -144,7 +144,8 @@ class Firewall {
   virtual Status Apply(const FirewallBatch& batch) = 0;
 
   // What the firewall actually holds for a jail (for nftables: read back from the kernel), with
-  // `remaining` filled in for timed bans. Sorted by address. NotFound for an unknown jail.
+  // `remaining` filled in for timed bans. IPv4 before IPv6, each sorted by address. NotFound for
+  // an unknown jail.
   virtual Result<std::vector<BanEntry>> List(std::string_view jail) = 0;
   // Lifts every ban of a jail; the jail stays set up.
   virtual Status Flush(std::string_view jail) = 0;

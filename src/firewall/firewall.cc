@@ -35,16 +35,20 @@ std::string_view ProtocolName(Protocol protocol) {
 }
 
 Result<Protocol> ParseProtocol(std::string_view name) {
-  for (Protocol p : {Protocol::kTcp, Protocol::kUdp, Protocol::kDccp, Protocol::kSctp,
-                     Protocol::kUdpLite}) {
-    if (name == ProtocolName(p)) return p;
+  for (Protocol p :
+       {Protocol::kTcp, Protocol::kUdp, Protocol::kDccp, Protocol::kSctp, Protocol::kUdpLite}) {
+    if (name == ProtocolName(p)) {
+      return p;
+    }
   }
   return Status::InvalidArgument("unknown protocol \"" + std::string(name) +
                                  "\" (expected tcp, udp, dccp, sctp or udplite)");
 }
 
 Status ValidateJailName(std::string_view name) {
-  if (name.empty()) return Status::InvalidArgument("jail name is empty");
+  if (name.empty()) {
+    return Status::InvalidArgument("jail name is empty");
+  }
   if (name.size() > kMaxJailNameLength) {
     return Status::InvalidArgument("jail name \"" + std::string(name) + "\" is longer than " +
                                    std::to_string(kMaxJailNameLength) + " characters");
@@ -66,7 +70,8 @@ Status ValidateJailSpec(const JailSpec& spec) {
   for (const PortRange& r : spec.ports) {
     if (r.first == 0 || r.last == 0 || r.first > r.last) {
       return Status::InvalidArgument(where + "bad port range " + std::to_string(r.first) + "-" +
-                                     std::to_string(r.last) + " (ports are 1-65535, first <= last)");
+                                     std::to_string(r.last) +
+                                     " (ports are 1-65535, first <= last)");
     }
   }
   if (!spec.ports.empty() && spec.protocols.empty()) {
@@ -75,9 +80,8 @@ Status ValidateJailSpec(const JailSpec& spec) {
   for (size_t i = 0; i < spec.protocols.size(); ++i) {
     for (size_t j = i + 1; j < spec.protocols.size(); ++j) {
       if (spec.protocols[i] == spec.protocols[j]) {
-        return Status::InvalidArgument(where + "protocol " +
-                                       std::string(ProtocolName(spec.protocols[i])) +
-                                       " listed twice");
+        return Status::InvalidArgument(
+            where + "protocol " + std::string(ProtocolName(spec.protocols[i])) + " listed twice");
       }
     }
   }
@@ -107,21 +111,27 @@ FirewallBatch& FirewallBatch::Refresh(std::string_view jail, const Cidr& target,
 Status Firewall::Ban(std::string_view jail, std::span<const BanEntry> entries) {
   FirewallBatch batch;
   batch.Reserve(entries.size());
-  for (const BanEntry& e : entries) batch.Ban(jail, e.target, e.timeout);
+  for (const BanEntry& e : entries) {
+    batch.Ban(jail, e.target, e.timeout);
+  }
   return Apply(batch);
 }
 
 Status Firewall::Unban(std::string_view jail, std::span<const Cidr> targets) {
   FirewallBatch batch;
   batch.Reserve(targets.size());
-  for (const Cidr& c : targets) batch.Unban(jail, c);
+  for (const Cidr& c : targets) {
+    batch.Unban(jail, c);
+  }
   return Apply(batch);
 }
 
 Status Firewall::Refresh(std::string_view jail, std::span<const BanEntry> entries) {
   FirewallBatch batch;
   batch.Reserve(entries.size());
-  for (const BanEntry& e : entries) batch.Refresh(jail, e.target, e.timeout);
+  for (const BanEntry& e : entries) {
+    batch.Refresh(jail, e.target, e.timeout);
+  }
   return Apply(batch);
 }
 

@@ -28,7 +28,9 @@ std::string_view KindName(FirewallBatch::Kind kind) {
 
 MemoryFirewall::MemoryFirewall(bool log_actions, NowFn now)
     : log_actions_(log_actions), now_(std::move(now)) {
-  if (!now_) now_ = [] { return std::chrono::steady_clock::now(); };
+  if (!now_) {
+    now_ = [] { return std::chrono::steady_clock::now(); };
+  }
 }
 
 int64_t MemoryFirewall::NowMs() const {
@@ -36,7 +38,9 @@ int64_t MemoryFirewall::NowMs() const {
 }
 
 void MemoryFirewall::Record(std::string line) {
-  if (log_actions_) spdlog::info("firewall (dry run): would {}", line);
+  if (log_actions_) {
+    spdlog::info("firewall (dry run): would {}", line);
+  }
   calls_.push_back(std::move(line));
 }
 
@@ -46,7 +50,9 @@ const JailSpec* MemoryFirewall::spec(std::string_view jail) const {
 }
 
 Status MemoryFirewall::SetUpJails(std::span<const JailSpec> jails) {
-  for (const JailSpec& spec : jails) PORTCULLIS_RETURN_IF_ERROR(ValidateJailSpec(spec));
+  for (const JailSpec& spec : jails) {
+    PORTCULLIS_RETURN_IF_ERROR(ValidateJailSpec(spec));
+  }
   for (const JailSpec& spec : jails) {
     specs_[spec.name] = spec;
     ledger_.AddJail(spec.name);
@@ -57,7 +63,9 @@ Status MemoryFirewall::SetUpJails(std::span<const JailSpec> jails) {
 
 Status MemoryFirewall::RemoveJail(std::string_view jail) {
   auto it = specs_.find(jail);
-  if (it != specs_.end()) specs_.erase(it);
+  if (it != specs_.end()) {
+    specs_.erase(it);
+  }
   ledger_.RemoveJail(jail);
   Record("remove " + std::string(jail));
   return Status::Ok();
@@ -68,23 +76,31 @@ std::vector<std::string> MemoryFirewall::Jails() const { return ledger_.JailName
 Status MemoryFirewall::Apply(const FirewallBatch& batch) {
   const int64_t now = NowMs();
   Result<BanPlan> plan = ledger_.PlanBatch(batch, now);
-  if (!plan.ok()) return plan.status();
+  if (!plan.ok()) {
+    return plan.status();
+  }
   ledger_.Commit(std::move(*plan), now);
   for (const FirewallBatch::Op& op : batch.ops()) {
     std::string line = std::string(KindName(op.kind)) + " " + op.jail + " " + op.target.ToString();
-    if (op.kind != FirewallBatch::Kind::kUnban) line += " " + TimeoutText(op.timeout);
+    if (op.kind != FirewallBatch::Kind::kUnban) {
+      line += " " + TimeoutText(op.timeout);
+    }
     Record(std::move(line));
   }
   return Status::Ok();
 }
 
 Result<std::vector<BanEntry>> MemoryFirewall::List(std::string_view jail) {
-  if (!ledger_.HasJail(jail)) return Status::NotFound("no jail named \"" + std::string(jail) + "\"");
+  if (!ledger_.HasJail(jail)) {
+    return Status::NotFound("no jail named \"" + std::string(jail) + "\"");
+  }
   return ledger_.Entries(jail, NowMs());
 }
 
 Status MemoryFirewall::Flush(std::string_view jail) {
-  if (!ledger_.HasJail(jail)) return Status::NotFound("no jail named \"" + std::string(jail) + "\"");
+  if (!ledger_.HasJail(jail)) {
+    return Status::NotFound("no jail named \"" + std::string(jail) + "\"");
+  }
   const int64_t now = NowMs();
   ledger_.Commit(ledger_.PlanFlush(jail, now), now);
   Record("flush " + std::string(jail));
@@ -94,7 +110,9 @@ Status MemoryFirewall::Flush(std::string_view jail) {
 Status MemoryFirewall::Replace(std::string_view jail, std::span<const BanEntry> entries) {
   const int64_t now = NowMs();
   Result<BanPlan> plan = ledger_.PlanReplace(jail, entries, now);
-  if (!plan.ok()) return plan.status();
+  if (!plan.ok()) {
+    return plan.status();
+  }
   ledger_.Commit(std::move(*plan), now);
   Record("replace " + std::string(jail) + " " + std::to_string(entries.size()));
   return Status::Ok();
@@ -102,7 +120,9 @@ Status MemoryFirewall::Replace(std::string_view jail, std::span<const BanEntry> 
 
 Result<std::vector<JailCounters>> MemoryFirewall::Counters() {
   std::vector<JailCounters> out;
-  for (const std::string& name : ledger_.JailNames()) out.push_back(JailCounters{name, 0, 0});
+  for (const std::string& name : ledger_.JailNames()) {
+    out.push_back(JailCounters{name, 0, 0});
+  }
   return out;
 }
 

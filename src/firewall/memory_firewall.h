@@ -40,7 +40,8 @@ class MemoryFirewall final : public Firewall {
 
   // One line per call, in order, e.g. "setup sshd", "ban sshd 192.0.2.1 600000ms",
   // "unban sshd 192.0.2.1", "refresh sshd 2001:db8::/48 permanent", "flush sshd",
-  // "replace blocklist 3", "remove sshd", "teardown". Calls that failed validation are not recorded.
+  // "replace blocklist 3", "remove sshd", "teardown". Calls that failed validation are not
+  // recorded.
   const std::vector<std::string>& calls() const { return calls_; }
   void ClearCalls() { calls_.clear(); }
   // The spec a jail was last set up with, or nullptr.

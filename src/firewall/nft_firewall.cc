@@ -10,12 +10,14 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
+#include <linux/capability.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,10 +51,12 @@ constexpr uint8_t kUdataRuleComment = 0;
 // timed; the kernel's own limit depends on its version, so we clamp here instead.
 constexpr int64_t kMaxTimeoutMs = int64_t{3650} * 24 * 3600 * 1000;
 
-constexpr size_t kReceiveBuffer = 256 * 1024;
+constexpr size_t kReceiveBuffer = size_t{256} * 1024;
 constexpr int kCommandRcvBuf = 4 * 1024 * 1024;
 constexpr int kEventRcvBuf = 16 * 1024 * 1024;
-constexpr size_t kMinSndBuf = 1024 * 1024;
+constexpr size_t kMinSndBuf = size_t{1024} * 1024;
+// Batches with at least this many elements are sent with the event subscription paused.
+constexpr size_t kQuietBatchElements = 1000;
 // Upper bound for one non-element message we build (table, set, chain, rule).
 constexpr size_t kMaxObjectMessage = 8192;
 
@@ -80,7 +84,9 @@ Element MakeElement(const IpAddress& address) {
 }
 
 void SetTimeout(Element& e, int64_t expiry_ms, int64_t now_ms) {
-  if (expiry_ms == kNeverMs) return;
+  if (expiry_ms == kNeverMs) {
+    return;
+  }
   e.has_timeout = true;
   int64_t left = std::clamp<int64_t>(expiry_ms - now_ms, 1, kMaxTimeoutMs);
   e.timeout_ms = static_cast<uint64_t>(left);
@@ -97,30 +103,40 @@ IpAddress ElementAddress(const Element& e) {
 class Batch {
  public:
   Batch(uint32_t* seq, std::string_view table) : seq_(seq), table_(table) {
-    buf_.resize(64 * 1024);
+    buf_.resize(size_t{64} * 1024);
     Begin();
   }
 
   // Room for the next message of at most `max_bytes`; returns where to build it.
   char* Reserve(size_t max_bytes) {
-    if (buf_.size() < used_ + max_bytes) buf_.resize(std::max(buf_.size() * 2, used_ + max_bytes));
+    if (buf_.size() < used_ + max_bytes) {
+      buf_.resize(std::max(buf_.size() * 2, used_ + max_bytes));
+    }
     return buf_.data() + used_;
   }
 
   uint32_t NextSeq() { return (*seq_)++; }
 
+  // Sizes the buffer for about `elements` more set elements, so a big batch is built without
+  // repeated growing and copying.
+  void ReserveElements(size_t elements) {
+    size_t want = used_ + elements * ElementBytes(16, true, false) + size_t{64} * 1024;
+    if (buf_.size() < want) {
+      buf_.resize(want);
+    }
+  }
+
   // Accounts for a message just built at Reserve()'s pointer.
-  void Done(nlmsghdr* nlh, std::string what, std::vector<uint32_t> element_offsets = {},
-            std::vector<Element> elements = {}) {
-    messages_.push_back(Message{nlh->nlmsg_seq, used_, std::move(what), std::move(element_offsets),
-                                std::move(elements)});
+  void Done(nlmsghdr* nlh, std::string what, std::vector<uint32_t> element_offsets = {}) {
+    messages_.push_back(
+        Message{nlh->nlmsg_seq, used_, std::move(what), std::move(element_offsets)});
     used_ += NLMSG_ALIGN(nlh->nlmsg_len);
     ++object_messages_;
   }
 
   void End() {
     nlmsghdr* nlh = nftnl_batch_end(Reserve(NLMSG_HDRLEN + 64), NextSeq());
-    messages_.push_back(Message{nlh->nlmsg_seq, used_, "end of batch", {}, {}});
+    messages_.push_back(Message{nlh->nlmsg_seq, used_, "end of batch", {}});
     used_ += NLMSG_ALIGN(nlh->nlmsg_len);
   }
 
@@ -136,11 +152,12 @@ class Batch {
     size_t offset;
     std::string what;
     std::vector<uint32_t> element_offsets;  // element starts, relative to the message
-    std::vector<Element> elements;
   };
   const Message* FindMessage(uint32_t seq) const {
     for (const Message& m : messages_) {
-      if (m.seq == seq) return &m;
+      if (m.seq == seq) {
+        return &m;
+      }
     }
     return nullptr;
   }
@@ -148,7 +165,7 @@ class Batch {
  private:
   void Begin() {
     nlmsghdr* nlh = nftnl_batch_begin(Reserve(NLMSG_HDRLEN + 64), NextSeq());
-    messages_.push_back(Message{nlh->nlmsg_seq, used_, "start of batch", {}, {}});
+    messages_.push_back(Message{nlh->nlmsg_seq, used_, "start of batch", {}});
     used_ += NLMSG_ALIGN(nlh->nlmsg_len);
   }
 
@@ -172,9 +189,10 @@ void PutElements(Batch& b, uint16_t type, uint16_t flags, const std::string& set
     nlmsghdr* nlh = nftnl_nlmsg_build_hdr(at, type, NFPROTO_INET, flags, b.NextSeq());
     mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, b.table().c_str());
     mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set.c_str());
-    if (set_id != 0) mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(set_id));
+    if (set_id != 0) {
+      mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(set_id));
+    }
     std::vector<uint32_t> offsets;
-    std::vector<Element> sent;
     const size_t first = i;
     if (!elements.empty()) {
       nlattr* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
@@ -182,7 +200,9 @@ void PutElements(Batch& b, uint16_t type, uint16_t flags, const std::string& set
       for (; i < elements.size(); ++i) {
         const Element& e = elements[i];
         size_t eb = ElementBytes(e.key_len, e.has_timeout, e.interval_end);
-        if (bytes + eb > kElementListBudget) break;
+        if (bytes + eb > kElementListBudget) {
+          break;
+        }
         bytes += eb;
         offsets.push_back(nlh->nlmsg_len);
         nlattr* elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
@@ -192,17 +212,19 @@ void PutElements(Batch& b, uint16_t type, uint16_t flags, const std::string& set
         if (e.interval_end) {
           mnl_attr_put_u32(nlh, NFTA_SET_ELEM_FLAGS, htonl(NFT_SET_ELEM_INTERVAL_END));
         }
-        if (e.has_timeout) mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT, htobe64(e.timeout_ms));
+        if (e.has_timeout) {
+          mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT, htobe64(e.timeout_ms));
+        }
         mnl_attr_nest_end(nlh, elem);
       }
       mnl_attr_nest_end(nlh, list);
-      sent.assign(elements.begin() + static_cast<ptrdiff_t>(first),
-                  elements.begin() + static_cast<ptrdiff_t>(i));
     }
     std::string what = std::string(verb) + " " + std::to_string(i - first) + " element(s) " +
                        (type == NFT_MSG_DELSETELEM ? "from" : "to") + " set " + set;
-    if (elements.empty()) what = std::string(verb) + " set " + set;
-    b.Done(nlh, std::move(what), std::move(offsets), std::move(sent));
+    if (elements.empty()) {
+      what = std::string(verb) + " set " + set;
+    }
+    b.Done(nlh, std::move(what), std::move(offsets));
   } while (i < elements.size());
 }
 
@@ -221,12 +243,14 @@ void PutTable(Batch& b, uint16_t type, uint32_t flags) {
   TablePtr t(nftnl_table_alloc());
   nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, b.table().c_str());
   nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
-  if (type == NFT_MSG_NEWTABLE) nftnl_table_set_u32(t.get(), NFTNL_TABLE_FLAGS, flags);
+  if (type == NFT_MSG_NEWTABLE) {
+    nftnl_table_set_u32(t.get(), NFTNL_TABLE_FLAGS, flags);
+  }
   nlmsghdr* nlh = nftnl_nlmsg_build_hdr(b.Reserve(kMaxObjectMessage), type, NFPROTO_INET,
                                         type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0, b.NextSeq());
   nftnl_table_nlmsg_build_payload(nlh, t.get());
-  b.Done(nlh, std::string(type == NFT_MSG_NEWTABLE ? "create" : "delete") + " table inet " +
-                  b.table());
+  b.Done(nlh,
+         std::string(type == NFT_MSG_NEWTABLE ? "create" : "delete") + " table inet " + b.table());
 }
 
 struct ChainDef {
@@ -249,13 +273,24 @@ void PutChain(Batch& b, const ChainDef& def, int priority) {
   b.Done(nlh, std::string("create chain ") + def.name);
 }
 
+void PutDelChain(Batch& b, const std::string& name) {
+  ChainPtr c(nftnl_chain_alloc());
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, b.table().c_str());
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, name.c_str());
+  nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(b.Reserve(kMaxObjectMessage), NFT_MSG_DELCHAIN,
+                                        NFPROTO_INET, 0, b.NextSeq());
+  nftnl_chain_nlmsg_build_payload(nlh, c.get());
+  b.Done(nlh, "delete chain " + name);
+}
+
 void PutFlushChain(Batch& b, const std::string& chain) {
   RulePtr r(nftnl_rule_alloc());
   nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, b.table().c_str());
   nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, chain.c_str());
   nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
-  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(b.Reserve(kMaxObjectMessage), NFT_MSG_DELRULE,
-                                        NFPROTO_INET, 0, b.NextSeq());
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(b.Reserve(kMaxObjectMessage), NFT_MSG_DELRULE, NFPROTO_INET,
+                                        0, b.NextSeq());
   nftnl_rule_nlmsg_build_payload(nlh, r.get());
   b.Done(nlh, "flush chain " + chain);
 }
@@ -272,8 +307,8 @@ uint32_t PutSet(Batch& b, const std::string& name, uint32_t key_type, uint32_t k
   nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, key_len);
   nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, flags);
   nftnl_set_set_u32(s.get(), NFTNL_SET_ID, id);
-  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(b.Reserve(kMaxObjectMessage), NFT_MSG_NEWSET,
-                                        NFPROTO_INET, NLM_F_CREATE, b.NextSeq());
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(b.Reserve(kMaxObjectMessage), NFT_MSG_NEWSET, NFPROTO_INET,
+                                        NLM_F_CREATE, b.NextSeq());
   nftnl_set_nlmsg_build_payload(nlh, s.get());
   b.Done(nlh, "create set " + name);
   return id;
@@ -290,8 +325,8 @@ void PutDelSet(Batch& b, const std::string& name) {
   nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, b.table().c_str());
   nftnl_set_set_str(s.get(), NFTNL_SET_NAME, name.c_str());
   nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
-  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(b.Reserve(kMaxObjectMessage), NFT_MSG_DELSET,
-                                        NFPROTO_INET, 0, b.NextSeq());
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(b.Reserve(kMaxObjectMessage), NFT_MSG_DELSET, NFPROTO_INET,
+                                        0, b.NextSeq());
   nftnl_set_nlmsg_build_payload(nlh, s.get());
   b.Done(nlh, "delete set " + name);
 }
@@ -326,7 +361,9 @@ nftnl_expr* Lookup(const std::string& set, uint32_t set_id) {
   nftnl_expr* e = nftnl_expr_alloc("lookup");
   nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
   nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set.c_str());
-  if (set_id != 0) nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id);
+  if (set_id != 0) {
+    nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id);
+  }
   return e;
 }
 
@@ -349,10 +386,12 @@ std::vector<PortRange> MergePorts(std::vector<PortRange> ports) {
 uint32_t PutAnonymousSet(Batch& b, bool ports, std::span<const PortRange> port_ranges,
                          std::span<const Protocol> protocols) {
   bool interval = false;
-  for (const PortRange& p : port_ranges) interval |= p.first != p.last;
+  for (const PortRange& p : port_ranges) {
+    interval |= p.first != p.last;
+  }
   uint32_t flags = NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | (interval ? NFT_SET_INTERVAL : 0);
-  uint32_t id = PutSet(b, "__set%d", ports ? kTypeInetService : kTypeInetProto, ports ? 2 : 1,
-                       flags);
+  uint32_t id =
+      PutSet(b, "__set%d", ports ? kTypeInetService : kTypeInetProto, ports ? 2 : 1, flags);
   std::vector<Element> elems;
   if (ports) {
     for (const PortRange& p : port_ranges) {
@@ -440,8 +479,8 @@ void PutRule(Batch& b, const std::string& chain, const JailSpec& spec, NftSetKin
     }
     AddExpr(r.get(), e);
   }
-  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(b.Reserve(kMaxObjectMessage), NFT_MSG_NEWRULE,
-                                        NFPROTO_INET, NLM_F_APPEND | NLM_F_CREATE, b.NextSeq());
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(b.Reserve(kMaxObjectMessage), NFT_MSG_NEWRULE, NFPROTO_INET,
+                                        NLM_F_APPEND | NLM_F_CREATE, b.NextSeq());
   nftnl_rule_nlmsg_build_payload(nlh, r.get());
   b.Done(nlh, "add rule for set " + NftSetName(spec.name, kind) + " to chain " + chain);
 }
@@ -461,9 +500,13 @@ std::vector<RuleGroup> RuleGroups(const JailSpec& spec) {
     std::vector<RuleGroup> groups{{{Protocol::kTcp}, true}};
     std::vector<Protocol> others;
     for (Protocol p : spec.protocols) {
-      if (p != Protocol::kTcp) others.push_back(p);
+      if (p != Protocol::kTcp) {
+        others.push_back(p);
+      }
     }
-    if (!others.empty() || spec.protocols.empty()) groups.push_back({others, false});
+    if (!others.empty() || spec.protocols.empty()) {
+      groups.push_back({others, false});
+    }
     return groups;
   }
   return {{spec.protocols, false}};
@@ -484,8 +527,8 @@ void ForEachAttr(const nlmsghdr* nlh, size_t offset, F f) {
 
 template <typename F>
 void ForEachNested(const nlattr* nest, F f) {
-  const char* tail = static_cast<const char*>(mnl_attr_get_payload(nest)) +
-                     mnl_attr_get_payload_len(nest);
+  const char* tail =
+      static_cast<const char*>(mnl_attr_get_payload(nest)) + mnl_attr_get_payload_len(nest);
   for (auto* a = static_cast<const nlattr*>(mnl_attr_get_payload(nest));
        mnl_attr_ok(a, static_cast<int>(tail - reinterpret_cast<const char*>(a)));
        a = mnl_attr_next(a)) {
@@ -500,7 +543,9 @@ std::vector<Element> ParseElements(const nlmsghdr* nlh, std::string* set_name) {
     if (type == NFTA_SET_ELEM_LIST_SET && set_name != nullptr) {
       *set_name = mnl_attr_get_str(attr);
     }
-    if (type != NFTA_SET_ELEM_LIST_ELEMENTS) return;
+    if (type != NFTA_SET_ELEM_LIST_ELEMENTS) {
+      return;
+    }
     ForEachNested(attr, [&](const nlattr* elem) {
       Element e;
       ForEachNested(elem, [&](const nlattr* a) {
@@ -543,7 +588,9 @@ struct SetContent {
 };
 
 int64_t ExpiryOf(const Element& e, int64_t now_ms) {
-  if (!e.has_timeout) return kNeverMs;
+  if (!e.has_timeout) {
+    return kNeverMs;
+  }
   return now_ms + static_cast<int64_t>(e.expiration_ms);
 }
 
@@ -562,24 +609,40 @@ SetContent Decode(NftSetKind kind, std::vector<Element> elems, int64_t now_ms) {
   // before starts at equal keys (an end followed by a start at the same key are adjacent ranges).
   auto value = [](const Element& e) {
     Uint128 v = 0;
-    for (int i = 0; i < e.key_len; ++i) v = (v << 8) | e.key[i];
+    for (int i = 0; i < e.key_len; ++i) {
+      v = (v << 8) | e.key[i];
+    }
     return v;
   };
   std::sort(elems.begin(), elems.end(), [&](const Element& a, const Element& b) {
     Uint128 va = value(a), vb = value(b);
-    if (va != vb) return va < vb;
+    if (va != vb) {
+      return va < vb;
+    }
     return a.interval_end && !b.interval_end;
   });
   for (size_t i = 0; i < elems.size(); ++i) {
     const Element& e = elems[i];
-    if (e.interval_end) continue;
+    if (e.interval_end) {
+      continue;
+    }
     Uint128 first = value(e);
     Uint128 last = MaxAddressValue(family);
-    if (i + 1 < elems.size()) last = value(elems[i + 1]) - 1;
+    if (i + 1 < elems.size()) {
+      last = value(elems[i + 1]) - 1;
+    }
     out.segments.push_back({first, last, ExpiryOf(e, now_ms)});
     out.timeouts.push_back(e.has_timeout ? std::optional<int64_t>(e.timeout_ms) : std::nullopt);
   }
   return out;
+}
+
+// Whether we hold CAP_NET_ADMIN (effective), to tell "not root" from "table owned by another".
+bool HasNetAdmin() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (syscall(SYS_capget, &header, data) != 0) return geteuid() == 0;
+  return (data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective & CAP_TO_MASK(CAP_NET_ADMIN)) != 0;
 }
 
 int RunCallback(const nlmsghdr* nlh, void* data) {
@@ -594,14 +657,19 @@ int RunCallback(const nlmsghdr* nlh, void* data) {
 class NlSocket {
  public:
   ~NlSocket() {
-    if (nl_ != nullptr) mnl_socket_close(nl_);
+    if (nl_ != nullptr) {
+      mnl_socket_close(nl_);
+    }
   }
 
   Status Open(unsigned groups, int rcvbuf) {
+    privileged_ = HasNetAdmin();
     nl_ = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | (groups ? SOCK_NONBLOCK : 0));
-    if (nl_ == nullptr) return KernelError(errno, "open netlink socket", "");
+    if (nl_ == nullptr) {
+      return KernelError(errno, "open netlink socket", "", privileged_);
+    }
     if (mnl_socket_bind(nl_, groups, MNL_SOCKET_AUTOPID) < 0) {
-      return KernelError(errno, "bind netlink socket", "");
+      return KernelError(errno, "bind netlink socket", "", privileged_);
     }
     portid_ = mnl_socket_get_portid(nl_);
     int one = 1;
@@ -618,6 +686,12 @@ class NlSocket {
   int fd() const { return mnl_socket_get_fd(nl_); }
   uint32_t* seq() { return &seq_; }
 
+  void SetMembership(unsigned group, bool member) {
+    int g = static_cast<int>(group);
+    setsockopt(fd(), SOL_NETLINK, member ? NETLINK_ADD_MEMBERSHIP : NETLINK_DROP_MEMBERSHIP, &g,
+               sizeof(g));
+  }
+
   // Sends a whole batch as one datagram and collects the kernel's verdict. nfnetlink handles the
   // batch synchronously inside sendmsg(), so every error is queued by the time it returns; we do
   // not ask for per-message acks, only failures produce replies.
@@ -626,34 +700,46 @@ class NlSocket {
       int want = static_cast<int>(SendBufferFor(b.size(), kMinSndBuf));
       if (setsockopt(fd(), SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0 &&
           setsockopt(fd(), SOL_SOCKET, SO_SNDBUF, &want, sizeof(want)) < 0) {
-        return KernelError(errno, "size netlink send buffer", "");
+        return KernelError(errno, "size netlink send buffer", "", privileged_);
       }
       sndbuf_ = static_cast<size_t>(want);
     }
     if (mnl_socket_sendto(nl_, b.data(), b.size()) < 0) {
       int err = errno;
       std::string what = "send batch of " + std::to_string(b.size()) + " bytes";
-      if (err == EMSGSIZE) what += " (raise net.core.wmem_max)";
-      return KernelError(err, what, "");
+      if (err == EMSGSIZE) {
+        what += " (raise net.core.wmem_max)";
+      }
+      return KernelError(err, what, "", privileged_);
     }
     Status first_error;
     while (true) {
       ssize_t n = recv(fd(), buf_.data(), buf_.size(), MSG_DONTWAIT);
       if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        if (errno == ENOBUFS) {
-          if (first_error.ok()) first_error = KernelError(ENOBUFS, "read batch errors", "");
+        if (errno == EINTR) {
           continue;
         }
-        return KernelError(errno, "read batch result", "");
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          break;
+        }
+        if (errno == ENOBUFS) {
+          if (first_error.ok()) {
+            first_error = KernelError(ENOBUFS, "read batch errors", "", privileged_);
+          }
+          continue;
+        }
+        return KernelError(errno, "read batch result", "", privileged_);
       }
       for (const nlmsghdr* nlh = reinterpret_cast<const nlmsghdr*>(buf_.data());
            mnl_nlmsg_ok(nlh, static_cast<int>(n));
            nlh = mnl_nlmsg_next(nlh, reinterpret_cast<int*>(&n))) {
-        if (nlh->nlmsg_type != NLMSG_ERROR) continue;
+        if (nlh->nlmsg_type != NLMSG_ERROR) {
+          continue;
+        }
         const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
-        if (err->error == 0 || !first_error.ok()) continue;
+        if (err->error == 0 || !first_error.ok()) {
+          continue;
+        }
         first_error = ErrorFor(b, nlh, err);
       }
     }
@@ -661,32 +747,45 @@ class NlSocket {
   }
 
   // Runs one request (a get or a dump) and feeds every reply message to `fn`. A dump that the
-  // kernel marks as interrupted by a concurrent change is reported as EINTR for the caller to retry.
+  // kernel marks as interrupted by a concurrent change is reported as EINTR for the caller to
+  // retry.
   Status Request(uint16_t type, uint16_t flags, const std::function<void(nlmsghdr*)>& build,
                  const std::function<void(const nlmsghdr*)>& fn, std::string_view what) {
     char req[kMaxObjectMessage];
     uint32_t seq = seq_++;
     nlmsghdr* nlh = nftnl_nlmsg_build_hdr(req, type, NFPROTO_INET, flags | NLM_F_ACK, seq);
     build(nlh);
-    if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0) return KernelError(errno, what, "");
+    if (mnl_socket_sendto(nl_, nlh, nlh->nlmsg_len) < 0) {
+      return KernelError(errno, what, "", privileged_);
+    }
     bool interrupted = false;
     std::function<int(const nlmsghdr*)> cb = [&](const nlmsghdr* m) {
-      if (m->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
+      if (m->nlmsg_flags & NLM_F_DUMP_INTR) {
+        interrupted = true;
+      }
       fn(m);
       return MNL_CB_OK;
     };
     while (true) {
       ssize_t n = mnl_socket_recvfrom(nl_, buf_.data(), buf_.size());
       if (n < 0) {
-        if (errno == EINTR) continue;
-        return KernelError(errno, what, "");
+        if (errno == EINTR) {
+          continue;
+        }
+        return KernelError(errno, what, "", privileged_);
       }
       int ret = mnl_cb_run(buf_.data(), static_cast<size_t>(n), seq, portid_,
                            reinterpret_cast<mnl_cb_t>(RunCallback), &cb);
-      if (ret < 0) return KernelError(errno, what, "");
-      if (ret == MNL_CB_STOP) break;
+      if (ret < 0) {
+        return KernelError(errno, what, "", privileged_);
+      }
+      if (ret == MNL_CB_STOP) {
+        break;
+      }
     }
-    if (interrupted) return Status::IoError(std::string(what) + ": interrupted");
+    if (interrupted) {
+      return Status::IoError(std::string(what) + ": interrupted");
+    }
     return Status::Ok();
   }
 
@@ -697,32 +796,43 @@ class NlSocket {
     std::string extack;
     if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
       size_t off = sizeof(nlmsghdr) + sizeof(nlmsgerr);
-      if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) off += err->msg.nlmsg_len - NLMSG_HDRLEN;
+      if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+        off += err->msg.nlmsg_len - NLMSG_HDRLEN;
+      }
       const char* base = reinterpret_cast<const char*>(nlh);
-      for (const nlattr* a = reinterpret_cast<const nlattr*>(base + MNL_ALIGN(off));
-           mnl_attr_ok(a, static_cast<int>(nlh->nlmsg_len - (reinterpret_cast<const char*>(a) -
-                                                                base)));
+      for (const nlattr* a = reinterpret_cast<const nlattr*>(base + MNL_ALIGN(off)); mnl_attr_ok(
+               a, static_cast<int>(nlh->nlmsg_len - (reinterpret_cast<const char*>(a) - base)));
            a = mnl_attr_next(a)) {
-        if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG) extack = mnl_attr_get_str(a);
+        if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG) {
+          extack = mnl_attr_get_str(a);
+        }
         if (mnl_attr_get_type(a) == NLMSGERR_ATTR_OFFS && m != nullptr) {
           uint32_t at = mnl_attr_get_u32(a);
           const auto& offs = m->element_offsets;
           auto it = std::upper_bound(offs.begin(), offs.end(), at);
           if (it != offs.begin()) {
-            size_t idx = static_cast<size_t>(it - offs.begin()) - 1;
-            if (idx < m->elements.size()) {
-              const Element& e = m->elements[idx];
-              what += " (element ";
-              what += e.key_len == 4 || e.key_len == 16 ? ElementAddress(e).ToString() : "?";
-              what += ")";
-            }
+            // The element is still in our batch buffer: NFTA_LIST_ELEM { KEY { VALUE } ... }.
+            const char* at_elem = b.data() + m->offset + *(it - 1);
+            const auto* elem = reinterpret_cast<const nlattr*>(at_elem);
+            const auto* key = static_cast<const nlattr*>(mnl_attr_get_payload(elem));
+            const auto* value = static_cast<const nlattr*>(mnl_attr_get_payload(key));
+            uint16_t len = mnl_attr_get_payload_len(value);
+            what += " (element ";
+            what += len == 4 || len == 16
+                        ? IpAddress::FromBytes(
+                              std::span<const uint8_t>(
+                                  static_cast<const uint8_t*>(mnl_attr_get_payload(value)), len))
+                              .ToString()
+                        : "?";
+            what += ")";
           }
         }
       }
     }
-    return KernelError(-err->error, what, extack);
+    return KernelError(-err->error, what, extack, privileged_);
   }
 
+  bool privileged_ = false;
   mnl_socket* nl_ = nullptr;
   uint32_t portid_ = 0;
   uint32_t seq_ = static_cast<uint32_t>(time(nullptr));
@@ -739,6 +849,7 @@ struct NftFirewall::Impl {
   uint32_t table_flags = 0;
   bool update_supported = false;
   bool torn_down = false;
+  bool pending_check = false;  // events were off during a bulk change: verify on next occasion
   size_t adopted = 0;
   size_t restores = 0;
   std::map<std::string, JailSpec, std::less<>> specs;
@@ -746,12 +857,33 @@ struct NftFirewall::Impl {
 
   std::vector<ChainDef> Chains() const {
     std::vector<ChainDef> out;
-    if (options.hook_input) out.push_back({"input", NF_INET_LOCAL_IN});
-    if (options.hook_forward) out.push_back({"forward", NF_INET_FORWARD});
+    if (options.hook_input) {
+      out.push_back({"input", NF_INET_LOCAL_IN});
+    }
+    if (options.hook_forward) {
+      out.push_back({"forward", NF_INET_FORWARD});
+    }
     return out;
   }
 
   Batch NewBatch() { return Batch(cmd.seq(), options.table); }
+
+  // Sends a batch. For big ones we leave the event group first: the kernel builds one
+  // notification per element only while someone listens, which doubles the cost of a 100k ban and
+  // floods our own event socket. Afterwards we rejoin and check our objects directly, so an
+  // outside change in that short window is still caught.
+  Status SendBatch(const Batch& b, size_t elements) {
+    const bool quiet = events != nullptr && elements >= kQuietBatchElements;
+    if (quiet) {
+      events->SetMembership(NFNLGRP_NFTABLES, false);
+    }
+    Status st = cmd.Send(b);
+    if (quiet) {
+      events->SetMembership(NFNLGRP_NFTABLES, true);
+      pending_check = true;
+    }
+    return st;
+  }
 
   // ---- reading the kernel ----
 
@@ -769,12 +901,16 @@ struct NftFirewall::Impl {
           TablePtr t(nftnl_table_alloc());
           if (nftnl_table_nlmsg_parse(nlh, t.get()) == 0) {
             found = true;
-            if (flags) *flags = nftnl_table_get_u32(t.get(), NFTNL_TABLE_FLAGS);
+            if (flags) {
+              *flags = nftnl_table_get_u32(t.get(), NFTNL_TABLE_FLAGS);
+            }
           }
         },
         "get table inet " + options.table);
     if (!st.ok()) {
-      if (st.code() == StatusCode::kNotFound) return false;
+      if (st.code() == StatusCode::kNotFound) {
+        return false;
+      }
       return st;
     }
     return found;
@@ -797,7 +933,9 @@ struct NftFirewall::Impl {
           }
         },
         "list sets of table inet " + options.table);
-    if (!st.ok()) return st;
+    if (!st.ok()) {
+      return st;
+    }
     return names;
   }
 
@@ -815,8 +953,12 @@ struct NftFirewall::Impl {
             out.insert(out.end(), part.begin(), part.end());
           },
           "list elements of set " + set);
-      if (st.ok()) return out;
-      if (st.code() != StatusCode::kIoError || attempt == 3) return st;
+      if (st.ok()) {
+        return out;
+      }
+      if (st.code() != StatusCode::kIoError || attempt == 3) {
+        return st;
+      }
     }
   }
 
@@ -836,8 +978,12 @@ struct NftFirewall::Impl {
         },
         [&](const nlmsghdr* nlh) {
           RulePtr r(nftnl_rule_alloc());
-          if (nftnl_rule_nlmsg_parse(nlh, r.get()) != 0) return;
-          if (options.table != nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE)) return;
+          if (nftnl_rule_nlmsg_parse(nlh, r.get()) != 0) {
+            return;
+          }
+          if (options.table != nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE)) {
+            return;
+          }
           info.per_chain[nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN)]++;
           std::string jail;
           if (nftnl_rule_is_set(r.get(), NFTNL_RULE_USERDATA)) {
@@ -854,7 +1000,9 @@ struct NftFirewall::Impl {
                 },
                 &jail);
           }
-          if (jail.empty()) return;
+          if (jail.empty()) {
+            return;
+          }
           JailCounters& c = info.per_jail[jail];
           c.jail = jail;
           nftnl_expr_iter* it = nftnl_expr_iter_create(r.get());
@@ -868,7 +1016,9 @@ struct NftFirewall::Impl {
           nftnl_expr_iter_destroy(it);
         },
         "list rules of table inet " + options.table);
-    if (!st.ok()) return st;
+    if (!st.ok()) {
+      return st;
+    }
     return info;
   }
 
@@ -876,22 +1026,34 @@ struct NftFirewall::Impl {
   Result<BanLedger> ReadKernel(int64_t now_ms) {
     BanLedger fresh;
     Result<std::vector<std::string>> sets = ListSets();
-    if (!sets.ok()) return sets.status();
+    if (!sets.ok()) {
+      return sets.status();
+    }
     for (const std::string& name : *sets) {
       auto parsed = ParseNftSetName(name);
-      if (!parsed) continue;
+      if (!parsed) {
+        continue;
+      }
       auto& [jail_name, kind] = *parsed;
       Result<std::vector<Element>> elems = DumpSet(name);
-      if (!elems.ok()) return elems.status();
+      if (!elems.ok()) {
+        return elems.status();
+      }
       fresh.AddJail(jail_name);
       BanLedger::Jail* jail = fresh.FindMutable(jail_name);
       SetContent content = Decode(kind, std::move(*elems), now_ms);
-      for (auto& [address, expiry] : content.hosts) jail->hosts[address] = expiry;
+      for (auto& [address, expiry] : content.hosts) {
+        jail->hosts[address] = expiry;
+      }
       const IpFamily family = IsV6(kind) ? IpFamily::kV6 : IpFamily::kV4;
       for (const Segment& s : content.segments) {
-        for (const Cidr& c : RangeToCidrs(s.first, s.last, family)) jail->nets[c] = s.expiry_ms;
+        for (const Cidr& c : RangeToCidrs(s.first, s.last, family)) {
+          jail->nets[c] = s.expiry_ms;
+        }
       }
-      if (IsInterval(kind)) jail->segments[IsV6(kind) ? 1 : 0] = std::move(content.segments);
+      if (IsInterval(kind)) {
+        jail->segments[IsV6(kind) ? 1 : 0] = std::move(content.segments);
+      }
     }
     return fresh;
   }
@@ -915,7 +1077,9 @@ struct NftFirewall::Impl {
 
   size_t ExpectedRulesPerChain() const {
     size_t n = 0;
-    for (const auto& [name, spec] : specs) n += 4 * RuleGroups(spec).size();
+    for (const auto& [name, spec] : specs) {
+      n += 4 * RuleGroups(spec).size();
+    }
     return n;
   }
 
@@ -943,8 +1107,12 @@ struct NftFirewall::Impl {
           break;
       }
     }
-    if (!del.empty()) PutElements(b, NFT_MSG_DELSETELEM, 0, set, 0, del, "delete");
-    if (!add.empty()) PutElements(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE, set, 0, add, "add");
+    if (!del.empty()) {
+      PutElements(b, NFT_MSG_DELSETELEM, 0, set, 0, del, "delete");
+    }
+    if (!add.empty()) {
+      PutElements(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE, set, 0, add, "add");
+    }
   }
 
   static std::vector<Element> SegmentElements(std::span<const Segment> segs, IpFamily family,
@@ -954,7 +1122,9 @@ struct NftFirewall::Impl {
     const Uint128 max = MaxAddressValue(family);
     for (const Segment& s : segs) {
       Element start = MakeElement(AddressFromValue(s.first, family));
-      if (with_timeout) SetTimeout(start, s.expiry_ms, now_ms);
+      if (with_timeout) {
+        SetTimeout(start, s.expiry_ms, now_ms);
+      }
       out.push_back(start);
       if (s.last != max) {
         Element end = MakeElement(AddressFromValue(s.last + 1, family));
@@ -975,13 +1145,19 @@ struct NftFirewall::Impl {
       PutHostElements(b, NftSetName(jc.jail, NftSetKind::kHost4), jc.hosts4, now_ms);
       PutHostElements(b, NftSetName(jc.jail, NftSetKind::kHost6), jc.hosts6, now_ms);
       for (int f = 0; f < 2; ++f) {
-        if (!jc.nets_changed[f]) continue;
+        if (!jc.nets_changed[f]) {
+          continue;
+        }
         const IpFamily family = f == 0 ? IpFamily::kV4 : IpFamily::kV6;
         const std::string set = NftSetName(jc.jail, f == 0 ? NftSetKind::kNet4 : NftSetKind::kNet6);
         std::vector<Element> del = SegmentElements(jc.nets[f].remove, family, false, now_ms);
         std::vector<Element> add = SegmentElements(jc.nets[f].add, family, true, now_ms);
-        if (!del.empty()) PutElements(b, NFT_MSG_DELSETELEM, 0, set, 0, del, "delete");
-        if (!add.empty()) PutElements(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE, set, 0, add, "add");
+        if (!del.empty()) {
+          PutElements(b, NFT_MSG_DELSETELEM, 0, set, 0, del, "delete");
+        }
+        if (!add.empty()) {
+          PutElements(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE, set, 0, add, "add");
+        }
       }
     }
   }
@@ -991,13 +1167,19 @@ struct NftFirewall::Impl {
     const int64_t now = SteadyNowMs();
     ledger.Purge(now);
     Batch b = NewBatch();
-    if (table_exists) PutTable(b, NFT_MSG_DELTABLE, 0);
+    if (table_exists) {
+      PutTable(b, NFT_MSG_DELTABLE, 0);
+    }
     PutTable(b, NFT_MSG_NEWTABLE, table_flags);
-    for (const ChainDef& c : Chains()) PutChain(b, c, options.priority);
+    for (const ChainDef& c : Chains()) {
+      PutChain(b, c, options.priority);
+    }
     std::map<std::string, uint32_t> ids;
     for (const std::string& name : ledger.JailNames()) {
       const BanLedger::Jail* jail = ledger.Find(name);
-      for (NftSetKind kind : kAllSetKinds) ids[NftSetName(name, kind)] = PutJailSet(b, name, kind);
+      for (NftSetKind kind : kAllSetKinds) {
+        ids[NftSetName(name, kind)] = PutJailSet(b, name, kind);
+      }
       std::vector<HostChange> h4, h6;
       for (const auto& [address, expiry] : jail->hosts) {
         (address.is_v4() ? h4 : h6).push_back({HostChange::Kind::kAdd, address, expiry, 0});
@@ -1016,6 +1198,60 @@ struct NftFirewall::Impl {
     }
     PutJailRules(b, ids);
     b.End();
+    return SendBatch(b, ledger.size());
+  }
+
+  // The priority of one of our chains, or nullopt if it does not exist.
+  Result<std::optional<int>> ChainPriority(const std::string& name) {
+    std::optional<int> prio;
+    Status st = cmd.Request(
+        NFT_MSG_GETCHAIN, 0,
+        [&](nlmsghdr* nlh) {
+          ChainPtr ch(nftnl_chain_alloc());
+          nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TABLE, options.table.c_str());
+          nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_NAME, name.c_str());
+          nftnl_chain_nlmsg_build_payload(nlh, ch.get());
+        },
+        [&](const nlmsghdr* nlh) {
+          ChainPtr ch(nftnl_chain_alloc());
+          if (nftnl_chain_nlmsg_parse(nlh, ch.get()) == 0) {
+            prio = nftnl_chain_get_s32(ch.get(), NFTNL_CHAIN_PRIO);
+          }
+        },
+        "get chain " + name);
+    if (!st.ok() && st.code() != StatusCode::kNotFound) {
+      return st;
+    }
+    return prio;
+  }
+
+  // Claims an existing table of the right kind: sets our flags (an orphaned persistent table takes
+  // the owner flag again), adds missing chains and removes chains of hooks no longer wanted. A
+  // chain whose priority changed cannot be updated in place: then the table is rebuilt.
+  Status Claim(uint32_t flags) {
+    Batch b = NewBatch();
+    PutTable(b, NFT_MSG_NEWTABLE, flags);
+    const ChainDef all[] = {{"input", NF_INET_LOCAL_IN}, {"forward", NF_INET_FORWARD}};
+    std::vector<ChainDef> wanted = Chains();
+    for (const ChainDef& c : all) {
+      Result<std::optional<int>> prio = ChainPriority(c.name);
+      if (!prio.ok()) {
+        return prio.status();
+      }
+      bool want = std::any_of(wanted.begin(), wanted.end(),
+                              [&](const ChainDef& w) { return w.hook == c.hook; });
+      if (want && *prio && **prio != options.priority) {
+        return Rebuild(true);
+      }
+      if (want && !*prio) {
+        PutChain(b, c, options.priority);
+      }
+      if (!want && *prio) {
+        PutFlushChain(b, c.name);
+        PutDelChain(b, c.name);
+      }
+    }
+    b.End();
     return cmd.Send(b);
   }
 
@@ -1023,59 +1259,75 @@ struct NftFirewall::Impl {
   Result<bool> Intact() {
     uint32_t flags = 0;
     Result<bool> exists = GetTable(&flags);
-    if (!exists.ok()) return exists.status();
-    if (!*exists) return false;
+    if (!exists.ok()) {
+      return exists.status();
+    }
+    if (!*exists) {
+      return false;
+    }
     Result<std::vector<std::string>> sets = ListSets();
-    if (!sets.ok()) return sets.status();
+    if (!sets.ok()) {
+      return sets.status();
+    }
     std::set<std::string> have(sets->begin(), sets->end());
     for (const std::string& jail : ledger.JailNames()) {
       for (NftSetKind kind : kAllSetKinds) {
-        if (!have.count(NftSetName(jail, kind))) return false;
+        if (!have.count(NftSetName(jail, kind))) {
+          return false;
+        }
       }
     }
     Result<RuleInfo> rules = DumpRules();
-    if (!rules.ok()) return rules.status();
+    if (!rules.ok()) {
+      return rules.status();
+    }
     const size_t expected = ExpectedRulesPerChain();
     for (const ChainDef& c : Chains()) {
       auto it = rules->per_chain.find(c.name);
       size_t n = it == rules->per_chain.end() ? 0 : it->second;
-      if (n != expected) return false;
+      if (n != expected) {
+        return false;
+      }
     }
     // Chains with no rules do not show in the rule dump; an empty expected set is checked here.
     if (expected == 0) {
-      bool chains_ok = true;
       for (const ChainDef& c : Chains()) {
-        bool found = false;
-        Status st = cmd.Request(
-            NFT_MSG_GETCHAIN, 0,
-            [&](nlmsghdr* nlh) {
-              ChainPtr ch(nftnl_chain_alloc());
-              nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TABLE, options.table.c_str());
-              nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_NAME, c.name);
-              nftnl_chain_nlmsg_build_payload(nlh, ch.get());
-            },
-            [&](const nlmsghdr*) { found = true; }, std::string("get chain ") + c.name);
-        if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
-        chains_ok &= found;
+        Result<std::optional<int>> prio = ChainPriority(c.name);
+        if (!prio.ok()) {
+          return prio.status();
+        }
+        if (!*prio) {
+          return false;
+        }
       }
-      if (!chains_ok) return false;
     }
     return true;
   }
 
   Status RestoreIfNeeded(std::string_view why) {
-    if (torn_down) return Status::Ok();
+    if (torn_down) {
+      return Status::Ok();
+    }
     Result<bool> intact = Intact();
-    if (!intact.ok()) return intact.status();
-    if (*intact) return Status::Ok();
+    if (!intact.ok()) {
+      return intact.status();
+    }
+    if (*intact) {
+      return Status::Ok();
+    }
     uint32_t flags = 0;
     Result<bool> exists = GetTable(&flags);
-    if (!exists.ok()) return exists.status();
+    if (!exists.ok()) {
+      return exists.status();
+    }
     Status st = Rebuild(*exists);
-    if (!st.ok()) return st.WithContext("restore table inet " + options.table);
+    if (!st.ok()) {
+      return st.WithContext("restore table inet " + options.table);
+    }
     ++restores;
-    spdlog::warn("firewall: table inet {} was changed from outside ({}); re-created it with {} ban(s)",
-                 options.table, why, ledger.size());
+    spdlog::warn(
+        "firewall: table inet {} was changed from outside ({}); re-created it with {} ban(s)",
+        options.table, why, ledger.size());
     return Status::Ok();
   }
 
@@ -1086,27 +1338,40 @@ struct NftFirewall::Impl {
     for (int attempt = 0;; ++attempt) {
       const int64_t now = SteadyNowMs();
       Result<BanPlan> plan = make_plan(now);
-      if (!plan.ok()) return plan.status();
+      if (!plan.ok()) {
+        return plan.status();
+      }
       if (plan->empty()) {
         ledger.Commit(std::move(*plan), now);
         return Status::Ok();
       }
       Batch b = NewBatch();
+      b.ReserveElements(plan->element_count());
       PutPlan(b, *plan, now);
       b.End();
-      Status st = cmd.Send(b);
+      Status st = SendBatch(b, plan->element_count());
       if (st.ok()) {
         ledger.Commit(std::move(*plan), now);
+        if (pending_check) {
+          pending_check = false;
+          return RestoreIfNeeded("changed while events were paused");
+        }
         return st;
       }
       const bool mismatch = st.code() == StatusCode::kNotFound ||
                             st.message().find("already exists") != std::string::npos;
-      if (!mismatch || attempt > 0) return st;
+      if (!mismatch || attempt > 0) {
+        return st;
+      }
       Result<BanLedger> fresh = ReadKernel(SteadyNowMs());
-      if (!fresh.ok()) return st;
+      if (!fresh.ok()) {
+        return st;
+      }
       // Jails whose sets vanished entirely are restored rather than forgotten.
       for (const std::string& name : ledger.JailNames()) {
-        if (!fresh->HasJail(name)) return RestoreIfNeeded("sets missing");
+        if (!fresh->HasJail(name)) {
+          return RestoreIfNeeded("sets missing");
+        }
       }
       ledger = std::move(*fresh);
     }
@@ -1120,18 +1385,19 @@ struct NftFirewall::Impl {
     PutSet(b, scratch, kTypeIpv4Addr, 4, NFT_SET_TIMEOUT);
     Element e = MakeElement(IpAddress::FromV4(0xC0000201));  // 192.0.2.1
     e.has_timeout = true;
-    e.timeout_ms = 3600 * 1000;
+    e.timeout_ms = uint64_t{3600} * 1000;
     PutElements(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE, scratch, 0, std::span(&e, 1), "add");
     b.End();
     PORTCULLIS_RETURN_IF_ERROR(cmd.Send(b).WithContext("probe"));
     Batch b2 = NewBatch();
-    e.timeout_ms = 2 * 3600 * 1000;
+    e.timeout_ms = uint64_t{2} * 3600 * 1000;
     PutElements(b2, NFT_MSG_NEWSETELEM, NLM_F_CREATE, scratch, 0, std::span(&e, 1), "add");
     b2.End();
     Status st = cmd.Send(b2);
     if (st.ok()) {
       Result<std::vector<Element>> got = DumpSet(scratch);
-      update_supported = got.ok() && got->size() == 1 && (*got)[0].timeout_ms > 5400 * 1000;
+      update_supported =
+          got.ok() && got->size() == 1 && (*got)[0].timeout_ms > uint64_t{5400} * 1000;
     }
     Batch b3 = NewBatch();
     PutDelSet(b3, scratch);
@@ -1161,10 +1427,14 @@ Result<std::unique_ptr<NftFirewall>> NftFirewall::Open(const NftOptions& options
 
   uint32_t existing_flags = 0;
   Result<bool> exists = impl->GetTable(&existing_flags);
-  if (!exists.ok()) return exists.status();
+  if (!exists.ok()) {
+    return exists.status();
+  }
   if (*exists) {
     Result<BanLedger> adopted = impl->ReadKernel(SteadyNowMs());
-    if (!adopted.ok()) return adopted.status().WithContext("adopt existing bans");
+    if (!adopted.ok()) {
+      return adopted.status().WithContext("adopt existing bans");
+    }
     impl->ledger = std::move(*adopted);
     impl->adopted = impl->ledger.size();
   }
@@ -1186,34 +1456,40 @@ Result<std::unique_ptr<NftFirewall>> NftFirewall::Open(const NftOptions& options
   Status last;
   for (uint32_t flags : candidates) {
     impl->table_flags = flags;
-    const bool persist_matches = (existing_flags & kTableFlagPersist) == (flags & kTableFlagPersist);
+    const bool persist_matches =
+        (existing_flags & kTableFlagPersist) == (flags & kTableFlagPersist);
     if (*exists && persist_matches) {
-      // Same kind of table: claim it (an orphaned persistent table takes the owner flag again)
-      // and make sure our chains are there.
-      Batch b = impl->NewBatch();
-      PutTable(b, NFT_MSG_NEWTABLE, flags);
-      for (const ChainDef& c : impl->Chains()) PutChain(b, c, options.priority);
-      b.End();
-      last = impl->cmd.Send(b);
+      last = impl->Claim(flags);
     } else {
       // No table, or one whose persist flag we cannot change in place: build it from scratch
       // (with any adopted bans) in one transaction.
       last = impl->Rebuild(*exists);
     }
-    if (last.ok()) break;
-    if (last.code() != StatusCode::kUnavailable && last.message().find("Invalid argument") ==
-                                                       std::string::npos) {
+    if (last.ok()) {
+      break;
+    }
+    if (last.code() != StatusCode::kUnavailable &&
+        last.message().find("Invalid argument") == std::string::npos) {
       break;
     }
   }
-  if (!last.ok()) return last;
+  if (!last.ok()) {
+    return last;
+  }
   PORTCULLIS_RETURN_IF_ERROR(impl->Probe());
   return std::unique_ptr<NftFirewall>(new NftFirewall(std::move(impl)));
 }
 
 Status NftFirewall::SetUpJails(std::span<const JailSpec> jails) {
-  for (const JailSpec& spec : jails) PORTCULLIS_RETURN_IF_ERROR(ValidateJailSpec(spec));
+  for (const JailSpec& spec : jails) {
+    PORTCULLIS_RETURN_IF_ERROR(ValidateJailSpec(spec));
+  }
   Impl& m = *impl_;
+  if (m.torn_down) {
+    // Used again after TearDown: start over with an empty table.
+    PORTCULLIS_RETURN_IF_ERROR(m.Rebuild(false));
+    m.torn_down = false;
+  }
   auto previous = m.specs;
   Batch b = m.NewBatch();
   std::map<std::string, uint32_t> ids;
@@ -1227,7 +1503,9 @@ Status NftFirewall::SetUpJails(std::span<const JailSpec> jails) {
     }
     m.specs[spec.name] = spec;
   }
-  for (const ChainDef& c : m.Chains()) PutFlushChain(b, c.name);
+  for (const ChainDef& c : m.Chains()) {
+    PutFlushChain(b, c.name);
+  }
   m.PutJailRules(b, ids);
   b.End();
   Status st = m.cmd.Send(b);
@@ -1235,21 +1513,31 @@ Status NftFirewall::SetUpJails(std::span<const JailSpec> jails) {
     m.specs = std::move(previous);
     return st;
   }
-  for (const std::string& name : created) m.ledger.AddJail(name);
+  for (const std::string& name : created) {
+    m.ledger.AddJail(name);
+  }
   m.torn_down = false;
   return Status::Ok();
 }
 
 Status NftFirewall::RemoveJail(std::string_view jail) {
   Impl& m = *impl_;
-  if (!m.ledger.HasJail(jail)) return Status::Ok();
+  if (!m.ledger.HasJail(jail)) {
+    return Status::Ok();
+  }
   auto previous = m.specs;
   auto it = m.specs.find(jail);
-  if (it != m.specs.end()) m.specs.erase(it);
+  if (it != m.specs.end()) {
+    m.specs.erase(it);
+  }
   Batch b = m.NewBatch();
-  for (const ChainDef& c : m.Chains()) PutFlushChain(b, c.name);
+  for (const ChainDef& c : m.Chains()) {
+    PutFlushChain(b, c.name);
+  }
   m.PutJailRules(b, {});
-  for (NftSetKind kind : kAllSetKinds) PutDelSet(b, NftSetName(jail, kind));
+  for (NftSetKind kind : kAllSetKinds) {
+    PutDelSet(b, NftSetName(jail, kind));
+  }
   b.End();
   Status st = m.cmd.Send(b);
   if (!st.ok()) {
@@ -1269,7 +1557,9 @@ Status NftFirewall::Apply(const FirewallBatch& batch) {
 
 Status NftFirewall::Flush(std::string_view jail) {
   Impl& m = *impl_;
-  if (!m.ledger.HasJail(jail)) return Status::NotFound("no jail named \"" + std::string(jail) + "\"");
+  if (!m.ledger.HasJail(jail)) {
+    return Status::NotFound("no jail named \"" + std::string(jail) + "\"");
+  }
   return m.Execute([&](int64_t now) -> Result<BanPlan> { return m.ledger.PlanFlush(jail, now); });
 }
 
@@ -1280,11 +1570,15 @@ Status NftFirewall::Replace(std::string_view jail, std::span<const BanEntry> ent
 
 Result<std::vector<BanEntry>> NftFirewall::List(std::string_view jail) {
   Impl& m = *impl_;
-  if (!m.ledger.HasJail(jail)) return Status::NotFound("no jail named \"" + std::string(jail) + "\"");
+  if (!m.ledger.HasJail(jail)) {
+    return Status::NotFound("no jail named \"" + std::string(jail) + "\"");
+  }
   std::vector<BanEntry> out;
   for (NftSetKind kind : kAllSetKinds) {
     Result<std::vector<Element>> elems = m.DumpSet(NftSetName(jail, kind));
-    if (!elems.ok()) return elems.status();
+    if (!elems.ok()) {
+      return elems.status();
+    }
     const IpFamily family = IsV6(kind) ? IpFamily::kV6 : IpFamily::kV4;
     const int64_t now = SteadyNowMs();
     // Remaining time comes straight from the kernel's expiration, not from our clock.
@@ -1300,8 +1594,8 @@ Result<std::vector<BanEntry>> NftFirewall::List(std::string_view jail) {
     if (!IsInterval(kind)) {
       out.reserve(out.size() + content.hosts.size());
       for (size_t i = 0; i < content.hosts.size(); ++i) {
-        out.push_back(make(Cidr(content.hosts[i].first), content.timeouts[i],
-                           content.hosts[i].second));
+        out.push_back(
+            make(Cidr(content.hosts[i].first), content.timeouts[i], content.hosts[i].second));
       }
     } else {
       for (size_t i = 0; i < content.segments.size(); ++i) {
@@ -1318,7 +1612,9 @@ Result<std::vector<BanEntry>> NftFirewall::List(std::string_view jail) {
 
 Result<std::vector<JailCounters>> NftFirewall::Counters() {
   Result<Impl::RuleInfo> rules = impl_->DumpRules();
-  if (!rules.ok()) return rules.status();
+  if (!rules.ok()) {
+    return rules.status();
+  }
   std::vector<JailCounters> out;
   for (const std::string& name : impl_->ledger.JailNames()) {
     auto it = rules->per_jail.find(name);
@@ -1333,7 +1629,9 @@ Status NftFirewall::TearDown() {
   PutTable(b, NFT_MSG_DELTABLE, 0);
   b.End();
   Status st = m.cmd.Send(b);
-  if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+  if (!st.ok() && st.code() != StatusCode::kNotFound) {
+    return st;
+  }
   m.torn_down = true;
   m.specs.clear();
   m.ledger = BanLedger();
@@ -1344,15 +1642,21 @@ int NftFirewall::event_fd() const { return impl_->events ? impl_->events->fd() :
 
 Status NftFirewall::HandleEvents() {
   Impl& m = *impl_;
-  if (!m.events) return Status::Ok();
+  if (!m.events) {
+    return Status::Ok();
+  }
   bool suspicious = false;
   bool lost = false;
   std::vector<char> buf(kReceiveBuffer);
   while (true) {
     ssize_t n = recv(m.events->fd(), buf.data(), buf.size(), MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        break;
+      }
       if (errno == ENOBUFS) {
         lost = true;
         continue;
@@ -1362,14 +1666,18 @@ Status NftFirewall::HandleEvents() {
     int len = static_cast<int>(n);
     for (const nlmsghdr* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
          mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-      if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES) continue;
+      if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES) {
+        continue;
+      }
       const uint16_t type = NFNL_MSG_TYPE(nlh->nlmsg_type);
       if (type != NFT_MSG_DELTABLE && type != NFT_MSG_DELCHAIN && type != NFT_MSG_DELSET &&
           type != NFT_MSG_DELRULE) {
         continue;
       }
       const auto* nfg = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
-      if (nfg->nfgen_family != NFPROTO_INET) continue;
+      if (nfg->nfgen_family != NFPROTO_INET) {
+        continue;
+      }
       // The first attribute of every one of these messages is the table name.
       ForEachAttr(nlh, sizeof(nfgenmsg), [&](const nlattr* attr) {
         if (mnl_attr_get_type(attr) == 1 && m.options.table == mnl_attr_get_str(attr)) {
@@ -1378,20 +1686,28 @@ Status NftFirewall::HandleEvents() {
       });
     }
   }
-  if (lost) return Resync();
-  if (suspicious) return m.RestoreIfNeeded("object removed");
+  if (lost) {
+    return Resync();
+  }
+  if (suspicious) {
+    return m.RestoreIfNeeded("object removed");
+  }
   return Status::Ok();
 }
 
 Status NftFirewall::Resync() {
   Impl& m = *impl_;
-  if (m.torn_down) return Status::Ok();
+  if (m.torn_down) {
+    return Status::Ok();
+  }
   PORTCULLIS_RETURN_IF_ERROR(m.RestoreIfNeeded("resync"));
   // Structure is intact; compare contents and rebuild if the kernel lost or gained bans.
   const int64_t now = SteadyNowMs();
   m.ledger.Purge(now);
   Result<BanLedger> kernel = m.ReadKernel(now);
-  if (!kernel.ok()) return kernel.status();
+  if (!kernel.ok()) {
+    return kernel.status();
+  }
   bool same = true;
   for (const std::string& name : m.ledger.JailNames()) {
     const BanLedger::Jail* ours = m.ledger.Find(name);
@@ -1407,11 +1723,17 @@ Status NftFirewall::Resync() {
       }
     }
     for (int f = 0; f < 2 && same; ++f) {
-      if (theirs->segments[f].size() != ours->segments[f].size()) same = false;
+      if (theirs->segments[f].size() != ours->segments[f].size()) {
+        same = false;
+      }
     }
-    if (!same) break;
+    if (!same) {
+      break;
+    }
   }
-  if (same) return Status::Ok();
+  if (same) {
+    return Status::Ok();
+  }
   PORTCULLIS_RETURN_IF_ERROR(m.Rebuild(true));
   ++m.restores;
   spdlog::warn("firewall: bans in table inet {} differed from ours; re-installed {} ban(s)",

@@ -16,14 +16,18 @@ bool Expired(int64_t expiry_ms, int64_t now_ms) { return expiry_ms <= now_ms; }
 std::optional<int64_t> LiveHost(const BanLedger::Jail& jail, const IpAddress& address,
                                 int64_t now_ms) {
   auto it = jail.hosts.find(address);
-  if (it == jail.hosts.end() || Expired(it->second, now_ms)) return std::nullopt;
+  if (it == jail.hosts.end() || Expired(it->second, now_ms)) {
+    return std::nullopt;
+  }
   return it->second;
 }
 
 std::map<Cidr, int64_t> LiveNets(const BanLedger::Jail& jail, int64_t now_ms) {
   std::map<Cidr, int64_t> out;
   for (const auto& [cidr, expiry] : jail.nets) {
-    if (!Expired(expiry, now_ms)) out.emplace_hint(out.end(), cidr, expiry);
+    if (!Expired(expiry, now_ms)) {
+      out.emplace_hint(out.end(), cidr, expiry);
+    }
   }
   return out;
 }
@@ -32,7 +36,9 @@ std::vector<Segment> LiveSegments(const std::vector<Segment>& segments, int64_t 
   std::vector<Segment> out;
   out.reserve(segments.size());
   for (const Segment& s : segments) {
-    if (!Expired(s.expiry_ms, now_ms)) out.push_back(s);
+    if (!Expired(s.expiry_ms, now_ms)) {
+      out.push_back(s);
+    }
   }
   return out;
 }
@@ -47,12 +53,24 @@ void FillChanges(const BanLedger& ledger, BanPlan& plan, int64_t now_ms) {
     jc.jail = st.jail;
     jc.flush_hosts = st.flush_hosts;
     jc.flush_nets = st.flush_hosts;
-    for (const auto& [address, staged_expiry] : st.hosts) {
-      std::optional<int64_t> old =
-          st.flush_hosts ? std::nullopt : LiveHost(jail, address, now_ms);
+    jc.hosts4.reserve(st.hosts.size());
+    for (const auto& [address, next] : st.hosts) {
+      std::optional<int64_t> old;
+      if (!st.flush_hosts && !st.old.empty()) {
+        auto o = st.old.find(address);
+        if (o != st.old.end()) {
+          old = o->second;
+        }
+      }
+      std::optional<int64_t> staged_expiry;
+      if (next != kRemovedMs) {
+        staged_expiry = next;
+      }
       std::vector<HostChange>& out = address.is_v4() ? jc.hosts4 : jc.hosts6;
       std::optional<int64_t> expiry = staged_expiry;
-      if (expiry && Expired(*expiry, now_ms)) expiry.reset();  // a zero timeout bans nothing
+      if (expiry && Expired(*expiry, now_ms)) {
+        expiry.reset();  // a zero timeout bans nothing
+      }
       if (!old && expiry) {
         out.push_back({HostChange::Kind::kAdd, address, *expiry, kNeverMs});
       } else if (old && !expiry) {
@@ -119,7 +137,9 @@ std::optional<std::pair<std::string, NftSetKind>> ParseNftSetName(std::string_vi
   for (const Suffix& s : kSuffixes) {
     if (set_name.size() > s.text.size() && set_name.ends_with(s.text)) {
       std::string_view jail = set_name.substr(0, set_name.size() - s.text.size());
-      if (!ValidateJailName(jail).ok()) return std::nullopt;
+      if (!ValidateJailName(jail).ok()) {
+        return std::nullopt;
+      }
       return std::make_pair(std::string(jail), s.kind);
     }
   }
@@ -127,8 +147,9 @@ std::optional<std::pair<std::string, NftSetKind>> ParseNftSetName(std::string_vi
 }
 
 NftSetKind SetKindFor(const Cidr& target) {
-  if (target.is_host()) return target.family() == IpFamily::kV4 ? NftSetKind::kHost4
-                                                                : NftSetKind::kHost6;
+  if (target.is_host()) {
+    return target.family() == IpFamily::kV4 ? NftSetKind::kHost4 : NftSetKind::kHost6;
+  }
   return target.family() == IpFamily::kV4 ? NftSetKind::kNet4 : NftSetKind::kNet6;
 }
 
@@ -153,12 +174,16 @@ Status ValidateTableName(std::string_view name) {
 
 Uint128 AddressValue(const IpAddress& address) {
   Uint128 v = 0;
-  for (uint8_t b : address.bytes()) v = (v << 8) | b;
+  for (uint8_t b : address.bytes()) {
+    v = (v << 8) | b;
+  }
   return v;
 }
 
 IpAddress AddressFromValue(Uint128 value, IpFamily family) {
-  if (family == IpFamily::kV4) return IpAddress::FromV4(static_cast<uint32_t>(value));
+  if (family == IpFamily::kV4) {
+    return IpAddress::FromV4(static_cast<uint32_t>(value));
+  }
   std::array<uint8_t, 16> bytes{};
   for (int i = 15; i >= 0; --i) {
     bytes[i] = static_cast<uint8_t>(value & 0xff);
@@ -183,11 +208,15 @@ std::vector<Segment> MergeBans(const std::map<Cidr, int64_t>& bans, IpFamily fam
   const Uint128 max = MaxAddressValue(family);
   std::vector<Event> events;
   for (const auto& [cidr, expiry] : bans) {
-    if (cidr.family() != family || Expired(expiry, now_ms)) continue;
+    if (cidr.family() != family || Expired(expiry, now_ms)) {
+      continue;
+    }
     Uint128 first = AddressValue(cidr.first());
     Uint128 last = AddressValue(cidr.last());
     events.push_back({first, true, expiry});
-    if (last != max) events.push_back({last + 1, false, expiry});
+    if (last != max) {
+      events.push_back({last + 1, false, expiry});
+    }
   }
   std::sort(events.begin(), events.end(),
             [](const Event& a, const Event& b) { return a.pos < b.pos; });
@@ -202,7 +231,9 @@ std::vector<Segment> MergeBans(const std::map<Cidr, int64_t>& bans, IpFamily fam
         active.erase(active.find(events[i].expiry));
       }
     }
-    if (active.empty()) continue;
+    if (active.empty()) {
+      continue;
+    }
     Uint128 last = i < events.size() ? events[i].pos - 1 : max;
     int64_t expiry = *active.rbegin();
     if (!out.empty() && out.back().expiry_ms == expiry && out.back().last + 1 == pos) {
@@ -216,8 +247,12 @@ std::vector<Segment> MergeBans(const std::map<Cidr, int64_t>& bans, IpFamily fam
 
 SegmentDiff DiffSegments(std::span<const Segment> before, std::span<const Segment> after) {
   auto less = [](const Segment& a, const Segment& b) {
-    if (a.first != b.first) return a.first < b.first;
-    if (a.last != b.last) return a.last < b.last;
+    if (a.first != b.first) {
+      return a.first < b.first;
+    }
+    if (a.last != b.last) {
+      return a.last < b.last;
+    }
     return a.expiry_ms < b.expiry_ms;
   };
   SegmentDiff diff;
@@ -231,23 +266,35 @@ SegmentDiff DiffSegments(std::span<const Segment> before, std::span<const Segmen
 std::vector<Cidr> RangeToCidrs(Uint128 first, Uint128 last, IpFamily family) {
   const int bits = family == IpFamily::kV4 ? 32 : 128;
   std::vector<Cidr> out;
-  if (first > last) return out;
+  if (first > last) {
+    return out;
+  }
   while (true) {
     int k = 0;  // block of 2^k addresses starting at `first`
     while (k < bits) {
       if (k + 1 == bits) {
-        if (first == 0 && last == MaxAddressValue(family)) k = bits;
+        if (first == 0 && last == MaxAddressValue(family)) {
+          k = bits;
+        }
         break;
       }
       Uint128 size = Uint128{1} << (k + 1);
-      if ((first & (size - 1)) != 0 || size - 1 > last - first) break;
+      if ((first & (size - 1)) != 0 || size - 1 > last - first) {
+        break;
+      }
       ++k;
     }
     Result<Cidr> c = Cidr::Make(AddressFromValue(first, family), bits - k);
-    if (c.ok()) out.push_back(*c);
-    if (k == bits) break;
+    if (c.ok()) {
+      out.push_back(*c);
+    }
+    if (k == bits) {
+      break;
+    }
     Uint128 block_last = first + ((Uint128{1} << k) - 1);
-    if (block_last >= last) break;
+    if (block_last >= last) {
+      break;
+    }
     first = block_last + 1;
   }
   return out;
@@ -264,7 +311,9 @@ size_t BanPlan::element_count() const {
   size_t n = 0;
   for (const JailChanges& jc : jails) {
     n += jc.hosts4.size() + jc.hosts6.size();
-    for (int f = 0; f < 2; ++f) n += 2 * (jc.nets[f].add.size() + jc.nets[f].remove.size());
+    for (int f = 0; f < 2; ++f) {
+      n += 2 * (jc.nets[f].add.size() + jc.nets[f].remove.size());
+    }
   }
   return n;
 }
@@ -274,26 +323,36 @@ bool BanPlan::empty() const {
 }
 
 int64_t ExpiryFor(std::optional<std::chrono::milliseconds> timeout, int64_t now_ms) {
-  if (!timeout) return kNeverMs;
+  if (!timeout) {
+    return kNeverMs;
+  }
   int64_t t = timeout->count();
-  if (t > kNeverMs - 1 - now_ms) return kNeverMs - 1;
+  if (t > kNeverMs - 1 - now_ms) {
+    return kNeverMs - 1;
+  }
   return now_ms + t;
 }
 
 bool BanLedger::HasJail(std::string_view jail) const { return jails_.find(jail) != jails_.end(); }
 
 void BanLedger::AddJail(std::string_view jail) {
-  if (!HasJail(jail)) jails_.emplace(std::string(jail), Jail{});
+  if (!HasJail(jail)) {
+    jails_.emplace(std::string(jail), Jail{});
+  }
 }
 
 void BanLedger::RemoveJail(std::string_view jail) {
   auto it = jails_.find(jail);
-  if (it != jails_.end()) jails_.erase(it);
+  if (it != jails_.end()) {
+    jails_.erase(it);
+  }
 }
 
 std::vector<std::string> BanLedger::JailNames() const {
   std::vector<std::string> out;
-  for (const auto& [name, jail] : jails_) out.push_back(name);
+  for (const auto& [name, jail] : jails_) {
+    out.push_back(name);
+  }
   return out;
 }
 
@@ -309,44 +368,61 @@ BanLedger::Jail* BanLedger::FindMutable(std::string_view jail) {
 
 Result<BanPlan> BanLedger::PlanBatch(const FirewallBatch& batch, int64_t now_ms) const {
   BanPlan plan;
-  std::unordered_map<std::string, size_t> index;
+  std::map<std::string, size_t, std::less<>> index;
+  const size_t jail_count = jails_.size();
+  // Bursts usually name one jail over and over: remember the last one instead of looking it up.
+  const std::string* last_name = nullptr;
+  const Jail* jail = nullptr;
+  size_t slot = 0;
   for (const FirewallBatch::Op& op : batch.ops()) {
-    const Jail* jail = Find(op.jail);
-    if (jail == nullptr) return Status::NotFound("no jail named \"" + op.jail + "\"");
+    if (last_name == nullptr || *last_name != op.jail) {
+      jail = Find(op.jail);
+      if (jail == nullptr) {
+        return Status::NotFound("no jail named \"" + op.jail + "\"");
+      }
+      auto it = index.find(op.jail);
+      if (it == index.end()) {
+        it = index.emplace(op.jail, plan.staged.size()).first;
+        plan.staged.push_back(BanPlan::Staged{op.jail, false, {}, {}, std::nullopt});
+        // One jail per batch is the common case: size for the whole batch up front.
+        if (jail_count == 1) {
+          plan.staged.back().hosts.reserve(batch.size());
+        }
+      }
+      slot = it->second;
+      last_name = &op.jail;
+    }
     if (op.timeout && op.timeout->count() < 0) {
       return Status::InvalidArgument("negative timeout for " + op.target.ToString());
     }
-    auto [it, inserted] = index.emplace(op.jail, plan.staged.size());
-    if (inserted) plan.staged.push_back(BanPlan::Staged{op.jail, false, {}, std::nullopt});
-    BanPlan::Staged& st = plan.staged[it->second];
+    BanPlan::Staged& st = plan.staged[slot];
     const int64_t expiry = ExpiryFor(op.timeout, now_ms);
     if (op.target.is_host()) {
       const IpAddress& address = op.target.network();
-      std::optional<int64_t> current;
-      auto sit = st.hosts.find(address);
-      if (sit != st.hosts.end()) {
-        current = sit->second;
-      } else {
-        current = LiveHost(*jail, address, now_ms);
+      auto [sit, first_touch] = st.hosts.try_emplace(address, kRemovedMs);
+      if (first_touch) {
+        std::optional<int64_t> live = LiveHost(*jail, address, now_ms);
+        if (live) {
+          sit->second = *live;
+          st.old.emplace(address, *live);
+        }
       }
-      std::optional<int64_t> next;
+      int64_t& next = sit->second;
       switch (op.kind) {
         case FirewallBatch::Kind::kBan:
-          next = current ? std::max(*current, expiry) : expiry;
+          next = next == kRemovedMs ? expiry : std::max(next, expiry);
           break;
         case FirewallBatch::Kind::kRefresh:
           next = expiry;
           break;
         case FirewallBatch::Kind::kUnban:
+          next = kRemovedMs;
           break;
       }
-      if (sit != st.hosts.end()) {
-        sit->second = next;
-      } else {
-        st.hosts.emplace(address, next);
-      }
     } else {
-      if (!st.nets) st.nets = LiveNets(*jail, now_ms);
+      if (!st.nets) {
+        st.nets = LiveNets(*jail, now_ms);
+      }
       auto nit = st.nets->find(op.target);
       switch (op.kind) {
         case FirewallBatch::Kind::kBan:
@@ -360,7 +436,9 @@ Result<BanPlan> BanLedger::PlanBatch(const FirewallBatch& batch, int64_t now_ms)
           (*st.nets)[op.target] = expiry;
           break;
         case FirewallBatch::Kind::kUnban:
-          if (nit != st.nets->end()) st.nets->erase(nit);
+          if (nit != st.nets->end()) {
+            st.nets->erase(nit);
+          }
           break;
       }
     }
@@ -371,17 +449,22 @@ Result<BanPlan> BanLedger::PlanBatch(const FirewallBatch& batch, int64_t now_ms)
 
 BanPlan BanLedger::PlanFlush(std::string_view jail, int64_t now_ms) const {
   BanPlan plan;
-  if (!HasJail(jail)) return plan;
-  plan.staged.push_back(BanPlan::Staged{std::string(jail), true, {}, std::map<Cidr, int64_t>{}});
+  if (!HasJail(jail)) {
+    return plan;
+  }
+  plan.staged.push_back(
+      BanPlan::Staged{std::string(jail), true, {}, {}, std::map<Cidr, int64_t>{}});
   FillChanges(*this, plan, now_ms);
   return plan;
 }
 
 Result<BanPlan> BanLedger::PlanReplace(std::string_view jail, std::span<const BanEntry> entries,
                                        int64_t now_ms) const {
-  if (!HasJail(jail)) return Status::NotFound("no jail named \"" + std::string(jail) + "\"");
+  if (!HasJail(jail)) {
+    return Status::NotFound("no jail named \"" + std::string(jail) + "\"");
+  }
   BanPlan plan;
-  BanPlan::Staged st{std::string(jail), true, {}, std::map<Cidr, int64_t>{}};
+  BanPlan::Staged st{std::string(jail), true, {}, {}, std::map<Cidr, int64_t>{}};
   st.hosts.reserve(entries.size());
   for (const BanEntry& e : entries) {
     if (e.timeout && e.timeout->count() < 0) {
@@ -390,10 +473,14 @@ Result<BanPlan> BanLedger::PlanReplace(std::string_view jail, std::span<const Ba
     const int64_t expiry = ExpiryFor(e.timeout, now_ms);
     if (e.target.is_host()) {
       auto [it, inserted] = st.hosts.emplace(e.target.network(), expiry);
-      if (!inserted) it->second = std::max(it->second.value_or(expiry), expiry);
+      if (!inserted) {
+        it->second = std::max(it->second, expiry);
+      }
     } else {
       auto [it, inserted] = st.nets->emplace(e.target, expiry);
-      if (!inserted) it->second = std::max(it->second, expiry);
+      if (!inserted) {
+        it->second = std::max(it->second, expiry);
+      }
     }
   }
   plan.staged.push_back(std::move(st));
@@ -405,19 +492,30 @@ void BanLedger::Commit(BanPlan&& plan, int64_t now_ms) {
   for (size_t i = 0; i < plan.staged.size(); ++i) {
     BanPlan::Staged& st = plan.staged[i];
     Jail* jail = FindMutable(st.jail);
-    if (jail == nullptr) continue;
-    if (st.flush_hosts) jail->hosts.clear();
+    if (jail == nullptr) {
+      continue;
+    }
+    if (st.flush_hosts) {
+      jail->hosts.clear();
+    }
     jail->hosts.reserve(jail->hosts.size() + st.hosts.size());
-    for (auto& [address, expiry] : st.hosts) {
-      if (expiry && !Expired(*expiry, now_ms)) {
-        jail->hosts[address] = *expiry;
-      } else {
-        jail->hosts.erase(address);
+    for (auto it = st.hosts.begin(); it != st.hosts.end();) {
+      auto cur = it++;
+      const int64_t next = cur->second;
+      if (next == kRemovedMs || Expired(next, now_ms)) {
+        jail->hosts.erase(cur->first);
+        continue;
+      }
+      auto placed = jail->hosts.insert(st.hosts.extract(cur));
+      if (!placed.inserted) {
+        placed.position->second = next;
       }
     }
     if (st.nets) {
       jail->nets = std::move(*st.nets);
-      for (int f = 0; f < 2; ++f) jail->segments[f] = std::move(plan.jails[i].new_segments[f]);
+      for (int f = 0; f < 2; ++f) {
+        jail->segments[f] = std::move(plan.jails[i].new_segments[f]);
+      }
     }
   }
   plan.staged.clear();
@@ -437,7 +535,9 @@ void BanLedger::Purge(int64_t now_ms) {
 std::vector<BanEntry> BanLedger::Entries(std::string_view jail_name, int64_t now_ms) const {
   std::vector<BanEntry> out;
   const Jail* jail = Find(jail_name);
-  if (jail == nullptr) return out;
+  if (jail == nullptr) {
+    return out;
+  }
   auto entry = [&](const Cidr& target, int64_t expiry) {
     BanEntry e{target, std::nullopt, std::nullopt};
     if (expiry != kNeverMs) {
@@ -447,53 +547,69 @@ std::vector<BanEntry> BanLedger::Entries(std::string_view jail_name, int64_t now
     return e;
   };
   for (const auto& [address, expiry] : jail->hosts) {
-    if (!Expired(expiry, now_ms)) out.push_back(entry(Cidr(address), expiry));
+    if (!Expired(expiry, now_ms)) {
+      out.push_back(entry(Cidr(address), expiry));
+    }
   }
   for (const auto& [cidr, expiry] : jail->nets) {
-    if (!Expired(expiry, now_ms)) out.push_back(entry(cidr, expiry));
+    if (!Expired(expiry, now_ms)) {
+      out.push_back(entry(cidr, expiry));
+    }
   }
   std::sort(out.begin(), out.end(), BanOrder);
   return out;
 }
 
 bool BanOrder(const BanEntry& a, const BanEntry& b) {
-  if (a.target.family() != b.target.family()) return a.target.family() == IpFamily::kV4;
-  if (a.target.network() != b.target.network()) return a.target.network() < b.target.network();
+  if (a.target.family() != b.target.family()) {
+    return a.target.family() == IpFamily::kV4;
+  }
+  if (a.target.network() != b.target.network()) {
+    return a.target.network() < b.target.network();
+  }
   return a.target.prefix_len() < b.target.prefix_len();
 }
 
 size_t BanLedger::size() const {
   size_t n = 0;
-  for (const auto& [name, jail] : jails_) n += jail.hosts.size() + jail.nets.size();
+  for (const auto& [name, jail] : jails_) {
+    n += jail.hosts.size() + jail.nets.size();
+  }
   return n;
 }
 
 // ---- Message-size math -------------------------------------------------------------------------
 
 size_t ElementBytes(size_t key_len, bool with_timeout, bool with_flags) {
-  size_t n = kNlaHeader;                   // NFTA_LIST_ELEM
-  n += kNlaHeader;                         // NFTA_SET_ELEM_KEY
-  n += kNlaHeader + Align4(key_len);       // NFTA_DATA_VALUE
-  if (with_flags) n += kNlaHeader + 4;     // NFTA_SET_ELEM_FLAGS (u32)
-  if (with_timeout) n += kNlaHeader + 8;   // NFTA_SET_ELEM_TIMEOUT (u64)
+  size_t n = kNlaHeader;              // NFTA_LIST_ELEM
+  n += kNlaHeader;                    // NFTA_SET_ELEM_KEY
+  n += kNlaHeader + Align4(key_len);  // NFTA_DATA_VALUE
+  if (with_flags) {
+    n += kNlaHeader + 4;  // NFTA_SET_ELEM_FLAGS (u32)
+  }
+  if (with_timeout) {
+    n += kNlaHeader + 8;  // NFTA_SET_ELEM_TIMEOUT (u64)
+  }
   return n;
 }
 
 size_t MessagesForElements(size_t count, size_t element_bytes) {
-  if (count == 0) return 0;
+  if (count == 0) {
+    return 0;
+  }
   size_t per_message = kElementListBudget / element_bytes;
   return (count + per_message - 1) / per_message;
 }
 
 size_t SendBufferFor(size_t batch_bytes, size_t floor_bytes) {
-  size_t want = batch_bytes + 64 * 1024;
+  size_t want = batch_bytes + size_t{64} * 1024;
   want = (want + 4095) & ~size_t{4095};
   return std::max(want, floor_bytes);
 }
 
 // ---- Errors ------------------------------------------------------------------------------------
 
-Status KernelError(int error, std::string_view what, std::string_view extack) {
+Status KernelError(int error, std::string_view what, std::string_view extack, bool privileged) {
   std::string msg(what);
   msg += ": ";
   auto with_extack = [&](std::string text) {
@@ -507,28 +623,32 @@ Status KernelError(int error, std::string_view what, std::string_view extack) {
   switch (error) {
     case EPERM:
     case EACCES:
-      return Status::PermissionDenied(with_extack(
-          msg + "operation not permitted: needs CAP_NET_ADMIN (run as root); if already root, "
-                "another process owns the table (is a second portcullisd running?)"));
+      if (privileged) {
+        return Status::PermissionDenied(
+            with_extack(msg +
+                        "operation not permitted: another process owns the table (is a second "
+                        "portcullisd running?)"));
+      }
+      return Status::PermissionDenied(
+          with_extack(msg + "operation not permitted: needs CAP_NET_ADMIN (run as root)"));
     case EPROTONOSUPPORT:
     case EAFNOSUPPORT:
-      return Status::Unavailable(with_extack(
-          msg + "the kernel has no nf_tables support (needs CONFIG_NF_TABLES and "
-                "CONFIG_NF_TABLES_INET; try `modprobe nf_tables`)"));
+      return Status::Unavailable(
+          with_extack(msg + "the kernel has no nf_tables support (needs CONFIG_NF_TABLES and "
+                            "CONFIG_NF_TABLES_INET; try `modprobe nf_tables`)"));
     case EOPNOTSUPP:
       return Status::Unavailable(
           with_extack(msg + "the kernel does not support this nftables feature"));
     case ENOENT:
       return Status::NotFound(with_extack(msg + "no such table, chain, set or element"));
     case EEXIST:
-      return Status::IoError(
-          with_extack(msg + "already exists or overlaps an existing interval"));
+      return Status::IoError(with_extack(msg + "already exists or overlaps an existing interval"));
     case ERANGE:
       return Status::InvalidArgument(with_extack(msg + "timeout out of range for this kernel"));
     case ENOBUFS:
     case EMSGSIZE:
-      return Status::IoError(with_extack(
-          msg + std::strerror(error) + " (netlink socket buffer too small for the batch)"));
+      return Status::IoError(with_extack(msg + std::strerror(error) +
+                                         " (netlink socket buffer too small for the batch)"));
     case EBUSY:
       return Status::IoError(with_extack(msg + "object is in use (referenced by another rule)"));
     case ERESTART:

@@ -5,6 +5,7 @@
 // monotonic axis ("now" is always an argument); kNeverMs marks a permanent ban.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +25,8 @@
 namespace portcullis {
 
 constexpr int64_t kNeverMs = INT64_MAX;
+// Marks an address that is not banned after a batch (internal to planning).
+constexpr int64_t kRemovedMs = INT64_MIN;
 
 // ---- Names -------------------------------------------------------------------------------------
 
@@ -64,8 +67,9 @@ struct Segment {
 };
 
 // The disjoint, sorted segments covering every block of `bans` of `family` that has not expired at
-// `now_ms` (blocks of the other family are ignored). Where blocks overlap, the later expiry wins; adjacent runs with the same
-// expiry are merged, so the kernel receives as few elements as possible and never an overlap.
+// `now_ms` (blocks of the other family are ignored). Where blocks overlap, the later expiry wins;
+// adjacent runs with the same expiry are merged, so the kernel receives as few elements as possible
+// and never an overlap.
 std::vector<Segment> MergeBans(const std::map<Cidr, int64_t>& bans, IpFamily family,
                                int64_t now_ms);
 
@@ -98,9 +102,9 @@ struct JailChanges {
   bool flush_hosts = false;
   bool flush_nets = false;
   std::vector<HostChange> hosts4, hosts6;
-  bool nets_changed[2] = {false, false};  // [0] IPv4, [1] IPv6
-  SegmentDiff nets[2];
-  std::vector<Segment> new_segments[2];
+  std::array<bool, 2> nets_changed{};  // [0] IPv4, [1] IPv6
+  std::array<SegmentDiff, 2> nets;
+  std::array<std::vector<Segment>, 2> new_segments;
 
   bool empty() const;
 };
@@ -116,7 +120,11 @@ struct BanPlan {
   struct Staged {
     std::string jail;
     bool flush_hosts = false;
-    std::unordered_map<IpAddress, std::optional<int64_t>, IpAddressHash> hosts;  // nullopt: removed
+    // Expiry after the batch per touched address (kRemovedMs: not banned). Same node type as
+    // BanLedger::Jail::hosts, so Commit moves nodes instead of allocating new ones.
+    std::unordered_map<IpAddress, int64_t, IpAddressHash> hosts;
+    // Live expiry before the batch, for touched addresses that had one.
+    std::unordered_map<IpAddress, int64_t, IpAddressHash> old;
     std::optional<std::map<Cidr, int64_t>> nets;  // the jail's whole new network map, if touched
   };
   std::vector<Staged> staged;
@@ -129,7 +137,8 @@ class BanLedger {
   struct Jail {
     std::unordered_map<IpAddress, int64_t, IpAddressHash> hosts;
     std::map<Cidr, int64_t> nets;
-    std::vector<Segment> segments[2];  // what the interval sets hold: [0] IPv4, [1] IPv6
+    std::array<std::vector<Segment>, 2>
+        segments;  // what the interval sets hold: [0] IPv4, [1] IPv6
   };
 
   bool HasJail(std::string_view jail) const;
@@ -182,6 +191,9 @@ size_t SendBufferFor(size_t batch_bytes, size_t floor_bytes);
 
 // The one place where a kernel errno becomes a Status. `what` names the operation and object
 // ("add elements to set sshd-4"); `extack` is the kernel's extended-ack text (may be empty).
-Status KernelError(int error, std::string_view what, std::string_view extack);
+// `privileged`: the caller has CAP_NET_ADMIN, so EPERM can only mean that another process owns
+// our table.
+Status KernelError(int error, std::string_view what, std::string_view extack,
+                   bool privileged = false);
 
 }  // namespace portcullis

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -27,10 +28,14 @@ using Json = nlohmann::json;
 std::string Capture(const std::string& cmd) {
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return out;
+  if (p == nullptr) {
+    return out;
+  }
   char buf[65536];
   size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
+    out.append(buf, n);
+  }
   pclose(p);
   return out;
 }
@@ -46,9 +51,13 @@ Json Ruleset() { return Json::parse(Capture("nft -j list ruleset"), nullptr, fal
 std::set<std::string> NftElements(const std::string& set) {
   std::set<std::string> out;
   Json j = Json::parse(Capture("nft -j list set inet portcullis " + set), nullptr, false);
-  if (j.is_discarded()) return out;
+  if (j.is_discarded()) {
+    return out;
+  }
   for (const Json& item : j["nftables"]) {
-    if (!item.contains("set") || !item["set"].contains("elem")) continue;
+    if (!item.contains("set") || !item["set"].contains("elem")) {
+      continue;
+    }
     for (const Json& e : item["set"]["elem"]) {
       Json v = e.is_object() && e.contains("elem") ? e["elem"]["val"] : e;
       if (v.is_string()) {
@@ -83,7 +92,9 @@ std::set<std::string> Listed(NftFirewall& fw, const std::string& jail) {
   auto listed = fw.List(jail);
   EXPECT_TRUE(listed.ok()) << listed.status().ToString();
   if (listed.ok()) {
-    for (const BanEntry& e : *listed) out.insert(e.target.ToString());
+    for (const BanEntry& e : *listed) {
+      out.insert(e.target.ToString());
+    }
   }
   return out;
 }
@@ -98,7 +109,9 @@ bool PumpEventsUntil(NftFirewall& fw, milliseconds limit, Pred done) {
       Status st = fw.HandleEvents();
       EXPECT_TRUE(st.ok()) << st.ToString();
     }
-    if (done()) return true;
+    if (done()) {
+      return true;
+    }
   }
   return done();
 }
@@ -115,9 +128,13 @@ TEST(NftFirewall, CreatesTheTableChainAndRulesVisibleToNft) {
   int rules = 0;
   bool chain_ok = false;
   for (const Json& item : j["nftables"]) {
-    if (item.contains("table")) tables.insert(item["table"]["family"].get<std::string>() + " " +
-                                              item["table"]["name"].get<std::string>());
-    if (item.contains("set")) sets.insert(item["set"]["name"].get<std::string>());
+    if (item.contains("table")) {
+      tables.insert(item["table"]["family"].get<std::string>() + " " +
+                    item["table"]["name"].get<std::string>());
+    }
+    if (item.contains("set")) {
+      sets.insert(item["set"]["name"].get<std::string>());
+    }
     if (item.contains("chain") && item["chain"]["name"] == "input") {
       chain_ok = item["chain"]["hook"] == "input" && item["chain"]["prio"] == -10 &&
                  item["chain"]["type"] == "filter" && item["chain"]["policy"] == "accept";
@@ -205,7 +222,9 @@ TEST(NftFirewall, RefreshExtendsABan) {
   std::vector<BanEntry> e{{C("192.0.2.8"), milliseconds(1000), std::nullopt},
                           {C("2001:db8::8"), milliseconds(1000), std::nullopt}};
   ASSERT_TRUE(fw->Ban("sshd", e).ok());
-  for (BanEntry& x : e) x.timeout = seconds(120);
+  for (BanEntry& x : e) {
+    x.timeout = seconds(120);
+  }
   Status st = fw->Refresh("sshd", e);
   ASSERT_TRUE(st.ok()) << st.ToString();
   std::this_thread::sleep_for(milliseconds(1500));
@@ -289,7 +308,7 @@ TEST(NftFirewall, FlushRulesetFromOutsideIsRepairedWithinOneSecond) {
   // A deleted set is restored too.
   ASSERT_TRUE(fw->HandleEvents().ok());
   ASSERT_EQ(Shell("nft delete rule inet portcullis input handle "
-                "$(nft -a list chain inet portcullis input | grep sshd-4 | sed 's/.*handle //')"),
+                  "$(nft -a list chain inet portcullis input | grep sshd-4 | sed 's/.*handle //')"),
             0);
   EXPECT_TRUE(PumpEventsUntil(*fw, milliseconds(1000), [&] { return fw->restore_count() == 2; }));
 }
@@ -316,6 +335,89 @@ TEST(NftFirewall, OwnedTableSurvivesFlushRulesetAndOurExit) {
   EXPECT_EQ(Listed(*again, "sshd"), std::set<std::string>{"192.0.2.11"});
 }
 
+TEST(NftFirewall, ConflictWithAnOutsideChangeIsResolvedFromTheKernel) {
+  NftOptions options;
+  options.ownership = NftOptions::Ownership::kNone;
+  auto fw = OpenOrDie(options);
+  ASSERT_TRUE(fw);
+  JailSpec spec = SshJail();
+  ASSERT_TRUE(fw->SetUpJails(std::span(&spec, 1)).ok());
+  // Someone adds an interval behind our back; our next ban overlaps it. The kernel refuses the
+  // overlap, we re-read the sets and retry: the outside /24 already covers our /25.
+  ASSERT_EQ(Shell("nft add element inet portcullis sshd-n4 '{ 198.51.100.0/24 }'"), 0);
+  std::vector<BanEntry> e{{C("198.51.100.0/25"), seconds(60), std::nullopt}};
+  Status st = fw->Ban("sshd", e);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(NftElements("sshd-n4"), std::set<std::string>{"198.51.100.0/24"});
+  EXPECT_EQ(Listed(*fw, "sshd"), std::set<std::string>{"198.51.100.0/24"});
+}
+
+TEST(NftFirewall, WithoutCapNetAdminTheErrorSaysSo) {
+  // A child that gave up root (uid/gid nobody) tries to open the firewall.
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    std::string msg = "setuid failed";
+    if (setgid(65534) == 0 && setuid(65534) == 0) {
+      auto fw = NftFirewall::Open(NftOptions{});
+      msg = fw.ok() ? "opened" : fw.status().ToString();
+    }
+    ssize_t ignored = write(fds[1], msg.data(), msg.size());
+    (void)ignored;
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string got;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof(buf))) > 0) got.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  waitpid(pid, nullptr, 0);
+  EXPECT_EQ(got.rfind("permission denied: ", 0), 0u) << got;
+  EXPECT_NE(got.find("needs CAP_NET_ADMIN (run as root)"), std::string::npos) << got;
+}
+
+TEST(NftFirewall, SecondOwnerIsRefusedWithAClearMessage) {
+  NftOptions options;
+  options.ownership = NftOptions::Ownership::kOwner;
+  auto first = OpenOrDie(options);
+  ASSERT_TRUE(first);
+  auto second = NftFirewall::Open(options);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(second.status().message().find("create table inet portcullis"), std::string::npos)
+      << second.status().ToString();
+  EXPECT_NE(second.status().message().find("another process owns the table"), std::string::npos);
+}
+
+TEST(NftFirewall, ForwardHookGetsItsOwnChain) {
+  NftOptions options;
+  options.hook_forward = true;
+  options.priority = -5;
+  auto fw = OpenOrDie(options);
+  ASSERT_TRUE(fw);
+  JailSpec spec{"web",
+                {{80, 80}, {443, 443}, {8000, 8100}},
+                {Protocol::kTcp, Protocol::kUdp},
+                BlockAction::kDrop,
+                false};
+  Status st = fw->SetUpJails(std::span(&spec, 1));
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  std::string text = Shell("nft list chain inet portcullis forward >/dev/null") == 0
+                         ? Capture("nft list table inet portcullis")
+                         : "";
+  EXPECT_NE(text.find("type filter hook forward priority filter - 5"), std::string::npos) << text;
+  EXPECT_NE(text.find("ip saddr @web-4 meta l4proto { tcp, udp } th dport { 80, 443, "
+                      "8000-8100 } counter packets 0 bytes 0 drop comment \"web\""),
+            std::string::npos)
+      << text;
+  ASSERT_TRUE(fw->Resync().ok());
+  EXPECT_EQ(fw->restore_count(), 0u);  // nothing to repair
+}
+
 TEST(NftFirewall, RestartAdoptsBansAndRemovesNothing) {
   NftOptions options;
   options.ownership = NftOptions::Ownership::kNone;
@@ -339,6 +441,35 @@ TEST(NftFirewall, RestartAdoptsBansAndRemovesNothing) {
   ASSERT_TRUE(fw->TearDown().ok());
   EXPECT_FALSE(TableExists());
   EXPECT_EQ(Shell("nft list table ip other >/dev/null"), 0);  // never touch another table
+}
+
+TEST(NftFirewall, RestartWithOtherHooksAndPriorityKeepsBans) {
+  NftOptions options;
+  options.ownership = NftOptions::Ownership::kNone;
+  options.hook_forward = true;
+  {
+    auto fw = OpenOrDie(options);
+    ASSERT_TRUE(fw);
+    JailSpec spec = SshJail();
+    ASSERT_TRUE(fw->SetUpJails(std::span(&spec, 1)).ok());
+    std::vector<BanEntry> e{{C("192.0.2.13"), seconds(300), std::nullopt}};
+    ASSERT_TRUE(fw->Ban("sshd", e).ok());
+  }
+  options.hook_forward = false;
+  auto fw = OpenOrDie(options);  // same priority: claimed in place, forward chain removed
+  ASSERT_TRUE(fw);
+  EXPECT_NE(Shell("nft list chain inet portcullis forward >/dev/null 2>&1"), 0);
+  EXPECT_EQ(NftElements("sshd-4"), std::set<std::string>{"192.0.2.13"});
+  fw.reset();
+  options.priority = -20;
+  fw = OpenOrDie(options);  // new priority: rebuilt with the adopted bans
+  ASSERT_TRUE(fw);
+  std::string chain = Capture("nft list chain inet portcullis input");
+  EXPECT_NE(chain.find("hook input priority -20;"), std::string::npos) << chain;
+  EXPECT_EQ(NftElements("sshd-4"), std::set<std::string>{"192.0.2.13"});
+  JailSpec spec = SshJail();
+  ASSERT_TRUE(fw->SetUpJails(std::span(&spec, 1)).ok());
+  EXPECT_EQ(Listed(*fw, "sshd"), std::set<std::string>{"192.0.2.13"});
 }
 
 TEST(NftFirewall, HundredThousandElementsInOneTransaction) {
@@ -368,7 +499,8 @@ TEST(NftFirewall, HundredThousandElementsInOneTransaction) {
   EXPECT_EQ(NftElements("bulk-6").size(), 30'000u);
 }
 
-// ---- Real traffic between two namespaces ----------------------------------------------------------
+// ---- Real traffic between two namespaces
+// ----------------------------------------------------------
 
 // This process's namespace ("server", 192.0.2.1 / 2001:db8::1) and a named peer namespace
 // ("client", 192.0.2.2 / 2001:db8::2) joined by a veth pair. Removed again on destruction.
@@ -378,11 +510,12 @@ class TwoNamespaces {
     ok_ = Shell("ip netns add " + name_) == 0 &&
           Shell("ip link add pcv0 type veth peer name pcv1") == 0 &&
           Shell("ip link set pcv1 netns " + name_) == 0 &&
-          Shell("ip addr add 192.0.2.1/24 dev pcv0 && ip addr add 2001:db8::1/64 dev pcv0 nodad && "
+          Shell(
+              "ip addr add 192.0.2.1/24 dev pcv0 && ip addr add 2001:db8::1/64 dev pcv0 nodad && "
               "ip link set pcv0 up") == 0 &&
           Shell("ip -n " + name_ + " addr add 192.0.2.2/24 dev pcv1 && ip -n " + name_ +
-              " addr add 2001:db8::2/64 dev pcv1 nodad && ip -n " + name_ +
-              " link set pcv1 up && ip -n " + name_ + " link set lo up") == 0;
+                " addr add 2001:db8::2/64 dev pcv1 nodad && ip -n " + name_ +
+                " link set pcv1 up && ip -n " + name_ + " link set lo up") == 0;
   }
   ~TwoNamespaces() { Shell("ip netns del " + name_ + " 2>/dev/null"); }
   bool ok() const { return ok_; }
