@@ -8,7 +8,9 @@ namespace {
 std::string Join(std::span<const std::string> items) {
   std::string out;
   for (const std::string& s : items) {
-    if (!out.empty()) out += ',';
+    if (!out.empty()) {
+      out += ',';
+    }
     out += s;
   }
   return out;
@@ -33,7 +35,9 @@ FakeDaemon::FakeDaemon() {
 }
 
 bool FakeDaemon::TakeFailure(Status* out) {
-  if (!fail_next) return false;
+  if (!fail_next) {
+    return false;
+  }
   *out = *fail_next;
   fail_next.reset();
   return true;
@@ -47,13 +51,19 @@ std::vector<std::string> FakeDaemon::JailNames() {
 Result<JailStatus> FakeDaemon::GetJailStatus(const std::string& jail) {
   calls.push_back("GetJailStatus " + jail);
   Status failure;
-  if (TakeFailure(&failure)) return failure;
+  if (TakeFailure(&failure)) {
+    return failure;
+  }
   auto it = jails.find(jail);
-  if (it == jails.end()) return Status::NotFound("no jail '" + jail + "'");
+  if (it == jails.end()) {
+    return Status::NotFound("no jail '" + jail + "'");
+  }
   JailStatus s = it->second.status;
   s.banned.clear();
   for (const BanEntry& b : bans) {
-    if (b.jail == jail) s.banned.push_back(b.addr);
+    if (b.jail == jail) {
+      s.banned.push_back(b.addr);
+    }
   }
   s.currently_banned = static_cast<int64_t>(s.banned.size());
   return s;
@@ -66,9 +76,13 @@ Result<std::vector<BanResult>> FakeDaemon::Ban(const std::string& jail,
                   " for=" + (seconds ? std::to_string(*seconds) : "default") +
                   " force=" + (force ? "1" : "0"));
   Status failure;
-  if (TakeFailure(&failure)) return failure;
+  if (TakeFailure(&failure)) {
+    return failure;
+  }
   auto it = jails.find(jail);
-  if (it == jails.end()) return Status::NotFound("no jail '" + jail + "'");
+  if (it == jails.end()) {
+    return Status::NotFound("no jail '" + jail + "'");
+  }
   std::vector<BanResult> out;
   for (const std::string& a : addrs) {
     BanResult r;
@@ -105,8 +119,12 @@ Result<std::vector<UnbanResult>> FakeDaemon::Unban(const std::optional<std::stri
                                                    std::span<const std::string> addrs) {
   calls.push_back("Unban " + jail.value_or("*") + " " + Join(addrs));
   Status failure;
-  if (TakeFailure(&failure)) return failure;
-  if (jail && jails.count(*jail) == 0) return Status::NotFound("no jail '" + *jail + "'");
+  if (TakeFailure(&failure)) {
+    return failure;
+  }
+  if (jail && jails.count(*jail) == 0) {
+    return Status::NotFound("no jail '" + *jail + "'");
+  }
   std::vector<UnbanResult> out;
   for (const std::string& a : addrs) {
     UnbanResult r;
@@ -133,7 +151,9 @@ Result<std::vector<UnbanResult>> FakeDaemon::Unban(const std::optional<std::stri
 Result<int64_t> FakeDaemon::UnbanAll() {
   calls.push_back("UnbanAll");
   Status failure;
-  if (TakeFailure(&failure)) return failure;
+  if (TakeFailure(&failure)) {
+    return failure;
+  }
   auto n = static_cast<int64_t>(bans.size());
   bans.clear();
   return n;
@@ -142,11 +162,17 @@ Result<int64_t> FakeDaemon::UnbanAll() {
 Result<std::vector<BanEntry>> FakeDaemon::Banned(const std::optional<std::string>& addr) {
   calls.push_back("Banned " + addr.value_or("*"));
   Status failure;
-  if (TakeFailure(&failure)) return failure;
-  if (addr && !LooksLikeAddress(*addr)) return Status::InvalidArgument("not an IP address");
+  if (TakeFailure(&failure)) {
+    return failure;
+  }
+  if (addr && !LooksLikeAddress(*addr)) {
+    return Status::InvalidArgument("not an IP address");
+  }
   std::vector<BanEntry> out;
   for (const BanEntry& b : bans) {
-    if (!addr || b.addr == *addr) out.push_back(b);
+    if (!addr || b.addr == *addr) {
+      out.push_back(b);
+    }
   }
   return out;
 }
@@ -155,16 +181,22 @@ std::vector<std::string> FakeDaemon::Reload(const std::optional<std::string>& ja
   calls.push_back("Reload " + jail.value_or("*"));
   std::vector<std::string> errors;
   errors.swap(reload_errors);
-  if (jail && jails.count(*jail) == 0) errors.push_back("no jail '" + *jail + "'");
+  if (jail && jails.count(*jail) == 0) {
+    errors.push_back("no jail '" + *jail + "'");
+  }
   return errors;
 }
 
 Result<GetValue> FakeDaemon::Get(const std::string& jail, GetKey key) {
   calls.push_back("Get " + jail + " " + std::to_string(static_cast<int>(key)));
   Status failure;
-  if (TakeFailure(&failure)) return failure;
+  if (TakeFailure(&failure)) {
+    return failure;
+  }
   auto it = jails.find(jail);
-  if (it == jails.end()) return Status::NotFound("no jail '" + jail + "'");
+  if (it == jails.end()) {
+    return Status::NotFound("no jail '" + jail + "'");
+  }
   switch (key) {
     case GetKey::kMaxRetry:
       return GetValue(it->second.maxretry);
@@ -182,9 +214,13 @@ Status FakeDaemon::Set(const std::string& jail, const Setting& setting) {
   calls.push_back("Set " + jail + " " + std::to_string(static_cast<int>(setting.key)) + " " +
                   std::to_string(setting.number) + " " + setting.address);
   Status failure;
-  if (TakeFailure(&failure)) return failure;
+  if (TakeFailure(&failure)) {
+    return failure;
+  }
   auto it = jails.find(jail);
-  if (it == jails.end()) return Status::NotFound("no jail '" + jail + "'");
+  if (it == jails.end()) {
+    return Status::NotFound("no jail '" + jail + "'");
+  }
   Jail& j = it->second;
   auto& ign = j.ignoreip;
   switch (setting.key) {
@@ -202,7 +238,9 @@ Status FakeDaemon::Set(const std::string& jail, const Setting& setting) {
       break;
     case SetKey::kDelIgnoreIp: {
       auto pos = std::find(ign.begin(), ign.end(), setting.address);
-      if (pos == ign.end()) return Status::InvalidArgument(setting.address + " is not in ignoreip");
+      if (pos == ign.end()) {
+        return Status::InvalidArgument(setting.address + " is not in ignoreip");
+      }
       ign.erase(pos);
       break;
     }
@@ -213,7 +251,9 @@ Status FakeDaemon::Set(const std::string& jail, const Setting& setting) {
 Status FakeDaemon::FlushLogs() {
   calls.push_back("FlushLogs");
   Status failure;
-  if (TakeFailure(&failure)) return failure;
+  if (TakeFailure(&failure)) {
+    return failure;
+  }
   return Status::Ok();
 }
 
