@@ -1,6 +1,7 @@
 #include "control/server.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,6 +34,20 @@ std::string ParentDir(const std::string& path) {
 }
 
 }  // namespace
+
+Result<gid_t> LookupGroup(const std::string& name) {
+  std::vector<char> buf(16384);
+  group g{};
+  group* found = nullptr;
+  int err = getgrnam_r(name.c_str(), &g, buf.data(), buf.size(), &found);
+  if (err != 0) {
+    return ErrnoStatus("cannot look up group " + name, err);
+  }
+  if (found == nullptr) {
+    return Status::NotFound("no group '" + name + "'");
+  }
+  return found->gr_gid;
+}
 
 struct ControlServer::Client {
   int fd = -1;

@@ -16,6 +16,13 @@
 // limits.max_output_bytes (one huge answer) is dropped. A client that half-closes (shutdown
 // SHUT_WR) after an unterminated last request gets that request answered. Beyond
 // limits.max_clients simultaneous connections, new ones are accepted and closed at once.
+//
+// Wiring in the daemon:
+//   Dispatcher dispatcher(&facade);            // facade: the daemon's DaemonFacade
+//   ControlServer server(&dispatcher);
+//   Result<gid_t> gid = LookupGroup(settings.socket_group);
+//   Status s = server.Listen(settings.socket, 0660, gid.ok() ? std::optional(*gid) : std::nullopt);
+//   loop.Add(server.fd(), EPOLLIN, [&] { server.OnReadable(); });
 #pragma once
 
 #include <sys/types.h>
@@ -48,6 +55,9 @@ struct ServerStats {
   uint64_t dropped_slow = 0;       // unsent output over max_output_bytes
   size_t peak_input_bytes = 0;     // largest per-client input buffer seen
 };
+
+// The gid of the group called `name`, for Listen(). NotFound if there is no such group.
+Result<gid_t> LookupGroup(const std::string& name);
 
 class ControlServer {
  public:

@@ -97,6 +97,13 @@ json Parse(const std::optional<std::string>& line) {
 
 const std::string kPing = R"({"v":1,"cmd":"ping"})";
 
+TEST(LookupGroup, FindsGroupsByName) {
+  Result<gid_t> root = LookupGroup("root");
+  ASSERT_TRUE(root.ok()) << root.status().ToString();
+  EXPECT_EQ(*root, 0u);
+  EXPECT_EQ(LookupGroup("no-such-group-pc").status().code(), StatusCode::kNotFound);
+}
+
 TEST(ControlServerListen, CreatesSocketWithModeAndGroup) {
   ControlTempDir dir;
   ControlHarness h;
