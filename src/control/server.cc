@@ -196,7 +196,17 @@ void ControlServer::Accept() {
   for (;;) {
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      return;  // EAGAIN, or a client that vanished (ECONNABORTED): nothing to do
+      if (errno == EINTR || errno == ECONNABORTED) {
+        continue;
+      }
+      if (errno == EMFILE || errno == ENFILE) {
+        // Out of descriptors: the pending connection stays queued and the listening socket
+        // stays readable, which would spin the loop. Stop watching it until a client closes.
+        epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+        accept_paused_ = true;
+        ++stats_.accept_paused;
+      }
+      return;  // EAGAIN: nothing more to accept
     }
     if (clients_.size() >= limits_.max_clients) {
       close(fd);
@@ -414,6 +424,14 @@ void ControlServer::Close(int fd) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   close(fd);
   clients_.erase(it);
+  if (accept_paused_) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = listen_fd_;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev) == 0) {
+      accept_paused_ = false;
+    }
+  }
 }
 
 }  // namespace portcullis

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -449,6 +451,54 @@ TEST_F(ControlServerTest, ConnectionsBeyondTheLimitAreClosed) {
     close(fd);
   }
   EXPECT_EQ(harness_->stats().refused_too_many, 1u);
+}
+
+// Out of file descriptors, accept() fails but the connection stays queued; the server must not
+// spin on the readable listening socket, and must resume once a client leaves. Runs in a child
+// process because it lowers RLIMIT_NOFILE.
+TEST(ControlServerLimits, PausesAcceptingWhenOutOfDescriptors) {
+  ControlTempDir dir;
+  std::string path = dir.path("p.sock");
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    FakeDaemon fake;
+    Dispatcher dispatcher(&fake);
+    ControlServer server(&dispatcher);
+    if (!server.Listen(path, 0600, std::nullopt).ok()) _exit(10);
+    auto readable = [&](int timeout_ms) {
+      pollfd p{server.fd(), POLLIN, 0};
+      return poll(&p, 1, timeout_ms) > 0;
+    };
+    int a = Connect(path);
+    if (a < 0 || !readable(1000)) _exit(11);
+    server.OnReadable();
+    if (server.client_count() != 1) _exit(12);
+    int b = Connect(path);  // queued, not yet accepted
+    if (b < 0) _exit(13);
+    rlimit rl{};
+    getrlimit(RLIMIT_NOFILE, &rl);
+    rl.rlim_cur = 64;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(14);
+    while (open("/dev/null", O_RDONLY | O_CLOEXEC) >= 0) {
+    }
+    if (!readable(1000)) _exit(15);
+    server.OnReadable();  // accept4 fails with EMFILE
+    if (server.stats().accept_paused != 1) _exit(16);
+    if (readable(100)) _exit(17);  // not readable any more: no busy loop
+    close(a);                      // the first client leaves; its slot frees up
+    if (!readable(1000)) _exit(18);
+    server.OnReadable();  // sees a's EOF, closes it, watches the listening socket again
+    for (int i = 0; i < 10 && server.stats().accepted < 2; ++i) {
+      if (readable(1000)) server.OnReadable();
+    }
+    if (server.stats().accepted != 2) _exit(19);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace
