@@ -380,7 +380,7 @@ class Call {
       return BadRequest(args_.error());
     }
     if (jail) {
-      Result<JailStatus> s = d_->GetJailStatus(*jail);
+      Result<JailStatus> s = d_->GetJailStatus(*jail, /*with_banned_list=*/true);
       if (!s.ok()) {
         return FromStatus(s.status());
       }
@@ -388,7 +388,7 @@ class Call {
     }
     json jails = json::array();
     for (const std::string& name : d_->JailNames()) {
-      Result<JailStatus> s = d_->GetJailStatus(name);
+      Result<JailStatus> s = d_->GetJailStatus(name, /*with_banned_list=*/false);
       if (s.ok()) {
         jails.push_back(JailSummaryJson(*s));  // a jail removed meanwhile is skipped
       }
@@ -523,7 +523,7 @@ class Call {
     }
     json out = {{"jail", *jail}, {"key", *key}};
     if (*key == "banned" || *key == "logpath") {
-      Result<JailStatus> s = d_->GetJailStatus(*jail);
+      Result<JailStatus> s = d_->GetJailStatus(*jail, /*with_banned_list=*/*key == "banned");
       if (!s.ok()) {
         return FromStatus(s.status());
       }

@@ -48,8 +48,8 @@ std::vector<std::string> FakeDaemon::JailNames() {
   return jail_order;
 }
 
-Result<JailStatus> FakeDaemon::GetJailStatus(const std::string& jail) {
-  calls.push_back("GetJailStatus " + jail);
+Result<JailStatus> FakeDaemon::GetJailStatus(const std::string& jail, bool with_banned_list) {
+  calls.push_back("GetJailStatus " + jail + (with_banned_list ? " +list" : ""));
   Status failure;
   if (TakeFailure(&failure)) {
     return failure;
@@ -60,12 +60,15 @@ Result<JailStatus> FakeDaemon::GetJailStatus(const std::string& jail) {
   }
   JailStatus s = it->second.status;
   s.banned.clear();
+  s.currently_banned = 0;
   for (const BanEntry& b : bans) {
     if (b.jail == jail) {
-      s.banned.push_back(b.addr);
+      ++s.currently_banned;
+      if (with_banned_list) {
+        s.banned.push_back(b.addr);
+      }
     }
   }
-  s.currently_banned = static_cast<int64_t>(s.banned.size());
   return s;
 }
 
