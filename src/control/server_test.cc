@@ -465,34 +465,56 @@ TEST(ControlServerLimits, PausesAcceptingWhenOutOfDescriptors) {
     FakeDaemon fake;
     Dispatcher dispatcher(&fake);
     ControlServer server(&dispatcher);
-    if (!server.Listen(path, 0600, std::nullopt).ok()) _exit(10);
+    if (!server.Listen(path, 0600, std::nullopt).ok()) {
+      _exit(10);
+    }
     auto readable = [&](int timeout_ms) {
       pollfd p{server.fd(), POLLIN, 0};
       return poll(&p, 1, timeout_ms) > 0;
     };
     int a = Connect(path);
-    if (a < 0 || !readable(1000)) _exit(11);
+    if (a < 0 || !readable(1000)) {
+      _exit(11);
+    }
     server.OnReadable();
-    if (server.client_count() != 1) _exit(12);
+    if (server.client_count() != 1) {
+      _exit(12);
+    }
     int b = Connect(path);  // queued, not yet accepted
-    if (b < 0) _exit(13);
+    if (b < 0) {
+      _exit(13);
+    }
     rlimit rl{};
     getrlimit(RLIMIT_NOFILE, &rl);
     rl.rlim_cur = 64;
-    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) _exit(14);
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+      _exit(14);
+    }
     while (open("/dev/null", O_RDONLY | O_CLOEXEC) >= 0) {
     }
-    if (!readable(1000)) _exit(15);
+    if (!readable(1000)) {
+      _exit(15);
+    }
     server.OnReadable();  // accept4 fails with EMFILE
-    if (server.stats().accept_paused != 1) _exit(16);
-    if (readable(100)) _exit(17);  // not readable any more: no busy loop
-    close(a);                      // the first client leaves; its slot frees up
-    if (!readable(1000)) _exit(18);
+    if (server.stats().accept_paused != 1) {
+      _exit(16);
+    }
+    if (readable(100)) {
+      _exit(17);  // not readable any more: no busy loop
+    }
+    close(a);  // the first client leaves; its slot frees up
+    if (!readable(1000)) {
+      _exit(18);
+    }
     server.OnReadable();  // sees a's EOF, closes it, watches the listening socket again
     for (int i = 0; i < 10 && server.stats().accepted < 2; ++i) {
-      if (readable(1000)) server.OnReadable();
+      if (readable(1000)) {
+        server.OnReadable();
+      }
     }
-    if (server.stats().accepted != 2) _exit(19);
+    if (server.stats().accepted != 2) {
+      _exit(19);
+    }
     _exit(0);
   }
   int status = 0;
