@@ -41,8 +41,12 @@ void Err(const std::string& text) {
 }
 
 std::string SocketPath(const ClientOptions& options) {
-  if (options.socket) return *options.socket;
-  if (options.config_dir) return SocketPathFromConfigDir(*options.config_dir);
+  if (options.socket) {
+    return *options.socket;
+  }
+  if (options.config_dir) {
+    return SocketPathFromConfigDir(*options.config_dir);
+  }
   return SocketPathFromConfigDir(PORTCULLIS_SYSCONFDIR "/portcullis");
 }
 
@@ -85,7 +89,9 @@ int RunClient(int argc, char** argv) {
       Err("portcullis: " + error + "\n");
       return kExitError;
     }
-    for (std::string& a : ParseAddressList(text)) inv.request["addrs"].push_back(std::move(a));
+    for (std::string& a : ParseAddressList(text)) {
+      inv.request["addrs"].push_back(std::move(a));
+    }
     if (inv.request["addrs"].empty()) {
       Err("portcullis: no addresses in " + (*inv.addr_file == "-" ? "stdin" : *inv.addr_file) +
           "\n");
@@ -97,8 +103,9 @@ int RunClient(int argc, char** argv) {
   const std::string socket_path = SocketPath(inv.options);
   Result<std::string> reply = CallDaemon(socket_path, Dump(inv.request), inv.options.timeout_ms);
   if (!reply.ok()) {
-    if (name == "version" && !inv.options.json)
+    if (name == "version" && !inv.options.json) {
       Out(std::string("portcullis ") + PORTCULLIS_VERSION + "\n");
+    }
     Err("portcullis: " + reply.status().message() + "\n");
     StatusCode code = reply.status().code();
     return code == StatusCode::kUnavailable || code == StatusCode::kPermissionDenied
@@ -121,7 +128,9 @@ int RunClient(int argc, char** argv) {
   }
   json result = response.contains("result") ? response["result"] : json::object();
   if (inv.options.json) {
-    if (name == "version" && result.is_object()) result["client_version"] = PORTCULLIS_VERSION;
+    if (name == "version" && result.is_object()) {
+      result["client_version"] = PORTCULLIS_VERSION;
+    }
     Out(Dump(result) + "\n");
   } else {
     Out(FormatResult(inv.request, result));

@@ -34,7 +34,10 @@ class ClientCommandsTest : public ::testing::Test {
       args.push_back(path_);
     }
     std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
+    argv.reserve(args.size());
+    for (std::string& a : args) {
+      argv.push_back(a.data());
+    }
     testing::internal::CaptureStdout();
     testing::internal::CaptureStderr();
     int code = RunClient(static_cast<int>(argv.size()), argv.data());

@@ -15,7 +15,9 @@ using json = nlohmann::json;
 
 const json& Field(const json& j, const char* key) {
   static const json kNull;
-  if (!j.is_object()) return kNull;
+  if (!j.is_object()) {
+    return kNull;
+  }
   auto it = j.find(key);
   return it == j.end() ? kNull : *it;
 }
@@ -33,9 +35,13 @@ std::string Str(const json& j, const char* key) {
 std::vector<std::string> Strings(const json& j, const char* key) {
   std::vector<std::string> out;
   const json& v = Field(j, key);
-  if (!v.is_array()) return out;
+  if (!v.is_array()) {
+    return out;
+  }
   for (const json& e : v) {
-    if (e.is_string()) out.push_back(e.get<std::string>());
+    if (e.is_string()) {
+      out.push_back(e.get<std::string>());
+    }
   }
   return out;
 }
@@ -43,7 +49,9 @@ std::vector<std::string> Strings(const json& j, const char* key) {
 std::string Join(const std::vector<std::string>& items, std::string_view sep) {
   std::string out;
   for (const std::string& s : items) {
-    if (!out.empty()) out += sep;
+    if (!out.empty()) {
+      out += sep;
+    }
     out += s;
   }
   return out;
@@ -51,8 +59,12 @@ std::string Join(const std::vector<std::string>& items, std::string_view sep) {
 
 // A number of seconds, or null for a permanent ban.
 std::string TimeLeft(const json& v) {
-  if (v.is_null()) return "permanent";
-  if (!v.is_number_integer()) return "?";
+  if (v.is_null()) {
+    return "permanent";
+  }
+  if (!v.is_number_integer()) {
+    return "?";
+  }
   return FormatDuration(std::max<int64_t>(v.get<int64_t>(), 0));
 }
 
@@ -64,7 +76,9 @@ std::string FormatOverview(const json& result) {
   std::vector<std::string> names;
   const json& jails = Field(result, "jails");
   if (jails.is_array()) {
-    for (const json& j : jails) names.push_back(Str(j, "name"));
+    for (const json& j : jails) {
+      names.push_back(Str(j, "name"));
+    }
   }
   std::string out = "Status\n";
   out += "|- Number of jail: " + std::to_string(names.size()) + "\n";
@@ -79,7 +93,9 @@ std::string FormatJail(const json& s) {
     out += ':';
     out.append(value.empty() ? 0 : 18 - std::min<size_t>(label.size() + 1, 17), ' ');
     out += value;
-    while (!out.empty() && out.back() == ' ') out.pop_back();
+    while (!out.empty() && out.back() == ' ') {
+      out.pop_back();
+    }
     return out + "\n";
   };
   std::string out = "Status for the jail: " + Str(s, "name") + "\n";
@@ -124,25 +140,40 @@ std::string FormatBan(const json& result) {
   if (results.is_array()) {
     for (const json& r : results) {
       std::string outcome = Str(r, "outcome");
-      if (outcome == "banned") continue;
+      if (outcome == "banned") {
+        continue;
+      }
       out += Str(r, "addr") + ": " + BanOutcomeText(outcome);
       std::string detail = Str(r, "detail");
-      if (!detail.empty()) out += " (" + detail + ")";
+      if (!detail.empty()) {
+        out += " (" + detail + ")";
+      }
       out += "\n";
     }
   }
   std::string length = "for its bantime";
   const json& secs = Field(result, "seconds");
-  if (secs.is_null()) length = "permanently";
-  if (secs.is_number_integer()) length = "for " + FormatDuration(secs.get<int64_t>());
+  if (secs.is_null()) {
+    length = "permanently";
+  }
+  if (secs.is_number_integer()) {
+    length = "for " + FormatDuration(secs.get<int64_t>());
+  }
   std::string summary = "banned " + Plural(Int(result, "banned"), "address", "addresses") + " in " +
                         Str(result, "jail") + " " + length;
   std::vector<std::string> extra;
-  if (int64_t n = Int(result, "already_banned"))
+  if (int64_t n = Int(result, "already_banned")) {
     extra.push_back(std::to_string(n) + " already banned");
-  if (int64_t n = Int(result, "refused")) extra.push_back(std::to_string(n) + " refused");
-  if (int64_t n = Int(result, "invalid")) extra.push_back(std::to_string(n) + " invalid");
-  if (!extra.empty()) summary += " (" + Join(extra, ", ") + ")";
+  }
+  if (int64_t n = Int(result, "refused")) {
+    extra.push_back(std::to_string(n) + " refused");
+  }
+  if (int64_t n = Int(result, "invalid")) {
+    extra.push_back(std::to_string(n) + " invalid");
+  }
+  if (!extra.empty()) {
+    summary += " (" + Join(extra, ", ") + ")";
+  }
   return out + summary + "\n";
 }
 
@@ -162,7 +193,9 @@ std::string FormatUnban(const json& result) {
     } else {
       out += "invalid address";
       std::string detail = Str(r, "detail");
-      if (!detail.empty()) out += " (" + detail + ")";
+      if (!detail.empty()) {
+        out += " (" + detail + ")";
+      }
     }
     out += "\n";
   }
@@ -173,19 +206,25 @@ std::string FormatBanned(const json& result) {
   const json& bans = Field(result, "bans");
   std::string addr = Str(result, "addr");
   if (!addr.empty()) {
-    if (!bans.is_array() || bans.empty()) return addr + " is not banned\n";
+    if (!bans.is_array() || bans.empty()) {
+      return addr + " is not banned\n";
+    }
     std::vector<std::string> where;
     for (const json& b : bans) {
       std::string entry = Str(b, "jail");
       std::string banned_addr = Str(b, "addr");
-      if (banned_addr != addr) entry += " as " + banned_addr;
+      if (banned_addr != addr) {
+        entry += " as " + banned_addr;
+      }
       const json& left = Field(b, "seconds_left");
       entry += left.is_null() ? " (permanent)" : " (" + TimeLeft(left) + " left)";
       where.push_back(entry);
     }
     return addr + " is banned in " + Join(where, ", ") + "\n";
   }
-  if (!bans.is_array() || bans.empty()) return "no active bans\n";
+  if (!bans.is_array() || bans.empty()) {
+    return "no active bans\n";
+  }
   size_t jail_w = 4, addr_w = 7;
   for (const json& b : bans) {
     jail_w = std::max(jail_w, Str(b, "jail").size());
@@ -209,10 +248,14 @@ std::string FormatValue(const json& request, const json& value) {
   std::string key = Str(request, "key");
   if (value.is_array()) {
     std::string out;
-    for (const json& e : value) out += (e.is_string() ? e.get<std::string>() : e.dump()) + "\n";
+    for (const json& e : value) {
+      out += (e.is_string() ? e.get<std::string>() : e.dump()) + "\n";
+    }
     return out;
   }
-  if (value.is_null()) return key == "bantime" ? "permanent\n" : "\n";
+  if (value.is_null()) {
+    return key == "bantime" ? "permanent\n" : "\n";
+  }
   return value.dump() + "\n";
 }
 
@@ -220,7 +263,9 @@ std::string FormatValue(const json& request, const json& value) {
 
 std::string FormatResult(const json& request, const json& result) {
   std::string cmd = Str(request, "cmd");
-  if (cmd == "ping") return "portcullisd replied: pong\n";
+  if (cmd == "ping") {
+    return "portcullisd replied: pong\n";
+  }
   if (cmd == "version") {
     return std::string("portcullis ") + PORTCULLIS_VERSION + "\nportcullisd " +
            Str(result, "version") + " (control protocol " +
@@ -229,26 +274,44 @@ std::string FormatResult(const json& request, const json& result) {
   if (cmd == "status") {
     return Field(request, "jail").is_string() ? FormatJail(result) : FormatOverview(result);
   }
-  if (cmd == "ban") return FormatBan(result);
-  if (cmd == "unban") return FormatUnban(result);
-  if (cmd == "banned") return FormatBanned(result);
+  if (cmd == "ban") {
+    return FormatBan(result);
+  }
+  if (cmd == "unban") {
+    return FormatUnban(result);
+  }
+  if (cmd == "banned") {
+    return FormatBanned(result);
+  }
   if (cmd == "reload") {
     std::string jail = Str(result, "reloaded");
     return jail.empty() ? "configuration reloaded\n" : "jail " + jail + " reloaded\n";
   }
-  if (cmd == "get") return FormatValue(request, Field(result, "value"));
+  if (cmd == "get") {
+    return FormatValue(request, Field(result, "value"));
+  }
   if (cmd == "set") {
     std::string key = Str(result, "key");
     std::string jail = Str(result, "jail");
     const json& value = Field(result, "value");
     std::string text = value.is_string() ? value.get<std::string>() : value.dump();
-    if (key == "addignoreip") return jail + ": added " + text + " to ignoreip\n";
-    if (key == "delignoreip") return jail + ": removed " + text + " from ignoreip\n";
-    if (key == "bantime" && value.is_null()) text = "permanent";
+    if (key == "addignoreip") {
+      return jail + ": added " + text + " to ignoreip\n";
+    }
+    if (key == "delignoreip") {
+      return jail + ": removed " + text + " from ignoreip\n";
+    }
+    if (key == "bantime" && value.is_null()) {
+      text = "permanent";
+    }
     return jail + ": " + key + " = " + text + "\n";
   }
-  if (cmd == "flushlogs") return "log file reopened\n";
-  if (cmd == "stop") return "portcullisd is stopping\n";
+  if (cmd == "flushlogs") {
+    return "log file reopened\n";
+  }
+  if (cmd == "stop") {
+    return "portcullisd is stopping\n";
+  }
   return result.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
@@ -261,7 +324,9 @@ int ResultExitCode(const json& request, const json& result) {
     const json& results = Field(result, "results");
     if (results.is_array()) {
       for (const json& r : results) {
-        if (Str(r, "outcome") == "invalid") return kExitError;
+        if (Str(r, "outcome") == "invalid") {
+          return kExitError;
+        }
       }
     }
   }
@@ -270,7 +335,9 @@ int ResultExitCode(const json& request, const json& result) {
 
 std::string FormatError(const json& response) {
   std::string out = "portcullis: " + Str(response, "error") + "\n";
-  for (const std::string& d : Strings(response, "details")) out += "  " + d + "\n";
+  for (const std::string& d : Strings(response, "details")) {
+    out += "  " + d + "\n";
+  }
   return out;
 }
 

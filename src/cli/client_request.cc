@@ -55,8 +55,12 @@ struct Flags {
 }  // namespace
 
 bool LooksLikeAddress(std::string_view text) {
-  if (text.empty()) return false;
-  if (text.find(':') != std::string_view::npos) return true;
+  if (text.empty()) {
+    return false;
+  }
+  if (text.find(':') != std::string_view::npos) {
+    return true;
+  }
   return std::all_of(text.begin(), text.end(),
                      [](char c) { return (c >= '0' && c <= '9') || c == '.' || c == '/'; });
 }
@@ -79,9 +83,13 @@ std::vector<std::string> ParseAddressList(std::string_view text) {
     std::string_view line = text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     size_t hash = line.find('#');
-    if (hash != std::string_view::npos) line = line.substr(0, hash);
+    if (hash != std::string_view::npos) {
+      line = line.substr(0, hash);
+    }
     size_t b = line.find_first_not_of(" \t\r");
-    if (b == std::string_view::npos) continue;
+    if (b == std::string_view::npos) {
+      continue;
+    }
     size_t e = line.find_last_not_of(" \t\r");
     out.emplace_back(line.substr(b, e - b + 1));
   }
@@ -90,7 +98,9 @@ std::vector<std::string> ParseAddressList(std::string_view text) {
 
 Result<ClientInvocation> ParseClientCommand(std::string_view name,
                                             const std::vector<std::string>& args) {
-  if (ClientUsage(name).empty()) return UsageError("unknown command '" + std::string(name) + "'");
+  if (ClientUsage(name).empty()) {
+    return UsageError("unknown command '" + std::string(name) + "'");
+  }
   ClientInvocation inv;
   Flags flags;
   std::vector<std::string> pos;
@@ -113,17 +123,25 @@ Result<ClientInvocation> ParseClientCommand(std::string_view name,
       inline_value = a.substr(eq + 1);
     }
     auto value = [&]() -> std::optional<std::string> {
-      if (inline_value) return inline_value;
-      if (i + 1 < args.size()) return args[++i];
+      if (inline_value) {
+        return inline_value;
+      }
+      if (i + 1 < args.size()) {
+        return args[++i];
+      }
       return std::nullopt;
     };
     auto need_value = [&](std::optional<std::string>* out) -> Status {
       *out = value();
-      if (!*out) return UsageError("option " + flag + " needs a value");
+      if (!*out) {
+        return UsageError("option " + flag + " needs a value");
+      }
       return Status::Ok();
     };
     auto no_value = [&]() -> Status {
-      if (inline_value) return UsageError("option " + flag + " takes no value");
+      if (inline_value) {
+        return UsageError("option " + flag + " takes no value");
+      }
       return Status::Ok();
     };
     Status s;
@@ -162,10 +180,14 @@ Result<ClientInvocation> ParseClientCommand(std::string_view name,
     } else {
       return UsageError("unknown option '" + a + "'");
     }
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      return s;
+    }
     seen_flags.push_back(flag);
   }
-  if (inv.options.help) return inv;
+  if (inv.options.help) {
+    return inv;
+  }
 
   // Command-specific flags must not be ignored silently on other commands.
   auto allow = [&](std::initializer_list<std::string_view> ok) -> Status {
@@ -179,7 +201,9 @@ Result<ClientInvocation> ParseClientCommand(std::string_view name,
     return Status::Ok();
   };
   auto count = [&](size_t min, size_t max) -> Status {
-    if (pos.size() < min) return UsageError("'" + std::string(name) + "' needs more arguments");
+    if (pos.size() < min) {
+      return UsageError("'" + std::string(name) + "' needs more arguments");
+    }
     if (pos.size() > max) {
       return UsageError("unexpected argument '" + pos[max] + "' for '" + std::string(name) + "'");
     }
@@ -191,16 +215,24 @@ Result<ClientInvocation> ParseClientCommand(std::string_view name,
       return UsageError("'ban' needs at least one address, or --file FILE|-");
     }
     inv.request = {{"cmd", "ban"}, {"jail", jail}, {"addrs", addrs}};
-    if (flags.for_duration) inv.request["for"] = *flags.for_duration;
-    if (flags.force) inv.request["force"] = true;
+    if (flags.for_duration) {
+      inv.request["for"] = *flags.for_duration;
+    }
+    if (flags.force) {
+      inv.request["force"] = true;
+    }
     inv.addr_file = flags.file;
     return Status::Ok();
   };
   auto unban_request = [&](const std::optional<std::string>& jail,
                            std::vector<std::string> addrs) -> Status {
-    if (addrs.empty()) return UsageError("'unban' needs at least one address, or --all");
+    if (addrs.empty()) {
+      return UsageError("'unban' needs at least one address, or --all");
+    }
     inv.request = {{"cmd", "unban"}, {"addrs", addrs}};
-    if (jail) inv.request["jail"] = *jail;
+    if (jail) {
+      inv.request["jail"] = *jail;
+    }
     return Status::Ok();
   };
 
@@ -208,26 +240,42 @@ Result<ClientInvocation> ParseClientCommand(std::string_view name,
   Status s;
   if (cmd == "ping" || cmd == "version" || cmd == "flushlogs" || cmd == "stop") {
     s = allow({});
-    if (s.ok()) s = count(0, 0);
+    if (s.ok()) {
+      s = count(0, 0);
+    }
     inv.request = {{"cmd", cmd}};
   } else if (cmd == "status" || cmd == "reload") {
     s = allow({});
-    if (s.ok()) s = count(0, 1);
+    if (s.ok()) {
+      s = count(0, 1);
+    }
     inv.request = {{"cmd", cmd}};
-    if (pos.size() == 1) inv.request["jail"] = pos[0];
+    if (pos.size() == 1) {
+      inv.request["jail"] = pos[0];
+    }
   } else if (cmd == "banned") {
     s = allow({});
-    if (s.ok()) s = count(0, 1);
+    if (s.ok()) {
+      s = count(0, 1);
+    }
     inv.request = {{"cmd", cmd}};
-    if (pos.size() == 1) inv.request["addr"] = pos[0];
+    if (pos.size() == 1) {
+      inv.request["addr"] = pos[0];
+    }
   } else if (cmd == "ban") {
     s = count(1, SIZE_MAX);
-    if (s.ok()) s = ban_request(pos[0], {pos.begin() + 1, pos.end()});
+    if (s.ok()) {
+      s = ban_request(pos[0], {pos.begin() + 1, pos.end()});
+    }
   } else if (cmd == "unban") {
     s = allow({"--all", "--jail"});
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      return s;
+    }
     if (flags.all) {
-      if (!pos.empty() || flags.jail) return UsageError("'unban --all' takes no other arguments");
+      if (!pos.empty() || flags.jail) {
+        return UsageError("'unban --all' takes no other arguments");
+      }
       inv.request = {{"cmd", "unban"}, {"all", true}};
     } else if (flags.jail) {
       s = unban_request(flags.jail, pos);
@@ -240,14 +288,18 @@ Result<ClientInvocation> ParseClientCommand(std::string_view name,
     }
   } else if (cmd == "get") {
     s = allow({});
-    if (s.ok()) s = count(2, 2);
+    if (s.ok()) {
+      s = count(2, 2);
+    }
     if (s.ok()) {
       std::string key = pos[1] == "banip" ? "banned" : pos[1];
       inv.request = {{"cmd", "get"}, {"jail", pos[0]}, {"key", key}};
     }
   } else if (cmd == "set") {
     s = count(2, SIZE_MAX);
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      return s;
+    }
     const std::string& jail = pos[0];
     const std::string& key = pos[1];
     std::vector<std::string> rest(pos.begin() + 2, pos.end());
@@ -255,19 +307,27 @@ Result<ClientInvocation> ParseClientCommand(std::string_view name,
       s = ban_request(jail, rest);
     } else if (key == "unbanip") {
       s = allow({});
-      if (s.ok()) s = unban_request(jail, rest);
+      if (s.ok()) {
+        s = unban_request(jail, rest);
+      }
     } else if (key == "maxretry" || key == "findtime" || key == "bantime" || key == "addignoreip" ||
                key == "delignoreip") {
       s = allow({});
-      if (s.ok()) s = count(3, 3);
-      if (s.ok()) inv.request = {{"cmd", "set"}, {"jail", jail}, {"key", key}, {"value", pos[2]}};
+      if (s.ok()) {
+        s = count(3, 3);
+      }
+      if (s.ok()) {
+        inv.request = {{"cmd", "set"}, {"jail", jail}, {"key", key}, {"value", pos[2]}};
+      }
     } else {
       s = UsageError("cannot set '" + key +
                      "' (settable: maxretry, findtime, bantime, addignoreip, delignoreip, banip, "
                      "unbanip)");
     }
   }
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    return s;
+  }
   return inv;
 }
 

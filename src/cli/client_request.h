@@ -26,6 +26,7 @@ struct ClientOptions {
   bool help = false;                      // -h, --help
 };
 
+// NOLINTNEXTLINE(bugprone-exception-escape): nlohmann::json's constructors are not noexcept.
 struct ClientInvocation {
   ClientOptions options;
   // The protocol request without "v" (added when sent). "cmd" may differ from the command typed

@@ -7,13 +7,13 @@ namespace {
 
 using json = nlohmann::json;
 
-json Request(std::string_view name, std::vector<std::string> args) {
+json Request(std::string_view name, const std::vector<std::string>& args) {
   Result<ClientInvocation> r = ParseClientCommand(name, args);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() ? r->request : json();
 }
 
-std::string UsageError(std::string_view name, std::vector<std::string> args) {
+std::string UsageError(std::string_view name, const std::vector<std::string>& args) {
   Result<ClientInvocation> r = ParseClientCommand(name, args);
   EXPECT_FALSE(r.ok());
   return r.ok() ? "" : r.status().message();

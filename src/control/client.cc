@@ -22,7 +22,9 @@ constexpr size_t kMaxResponseBytes = size_t{512} << 20;
 
 std::string SocketGroupName(const std::string& path) {
   struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return "";
+  if (stat(path.c_str(), &st) != 0) {
+    return "";
+  }
   std::vector<char> buf(4096);
   group g{};
   group* found = nullptr;
@@ -36,7 +38,9 @@ class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {}
   ~Fd() {
-    if (fd_ >= 0) close(fd_);
+    if (fd_ >= 0) {
+      close(fd_);
+    }
   }
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
@@ -76,7 +80,9 @@ Result<std::string> CallDaemon(const std::string& socket_path, std::string_view 
   sockaddr_un addr{};
   PORTCULLIS_RETURN_IF_ERROR(MakeUnixAddress(socket_path, &addr));
   Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (fd.get() < 0) return ErrnoStatus("socket", errno);
+  if (fd.get() < 0) {
+    return ErrnoStatus("socket", errno);
+  }
   if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     int err = errno;
     return ConnectError(socket_path, err, SocketGroupName(socket_path));
@@ -93,8 +99,12 @@ Result<std::string> CallDaemon(const std::string& socket_path, std::string_view 
       }
       pollfd p{fd.get(), events, 0};
       int n = poll(&p, 1, static_cast<int>(left.count()));
-      if (n > 0) return Status::Ok();
-      if (n < 0 && errno != EINTR) return ErrnoStatus("poll", errno);
+      if (n > 0) {
+        return Status::Ok();
+      }
+      if (n < 0 && errno != EINTR) {
+        return ErrnoStatus("poll", errno);
+      }
     }
   };
 
@@ -105,8 +115,12 @@ Result<std::string> CallDaemon(const std::string& socket_path, std::string_view 
     PORTCULLIS_RETURN_IF_ERROR(wait(POLLOUT));
     ssize_t n = send(fd.get(), out.data() + sent, out.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) continue;
-      if (errno == EPIPE || errno == ECONNRESET) break;  // the daemon may have answered already
+      if (errno == EAGAIN || errno == EINTR) {
+        continue;
+      }
+      if (errno == EPIPE || errno == ECONNRESET) {
+        break;  // the daemon may have answered already
+      }
       return ErrnoStatus("cannot send to " + socket_path, errno);
     }
     sent += static_cast<size_t>(n);
@@ -123,7 +137,9 @@ Result<std::string> CallDaemon(const std::string& socket_path, std::string_view 
     PORTCULLIS_RETURN_IF_ERROR(wait(POLLIN));
     ssize_t n = recv(fd.get(), buf, sizeof(buf), MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EINTR) {
+        continue;
+      }
       return ErrnoStatus("cannot read from " + socket_path, errno);
     }
     if (n == 0) {

@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -97,8 +98,9 @@ class DaemonFacade {
 
   // Names of the configured jails, in configuration order.
   virtual std::vector<std::string> JailNames() = 0;
-  // NotFound if there is no such jail.
-  virtual Result<JailStatus> GetJailStatus(const std::string& jail) = 0;
+  // NotFound if there is no such jail. With `with_banned_list` false, `banned` may stay empty
+  // (the overview of all jails needs only the counts, and a blocklist jail can hold 100 000s).
+  virtual Result<JailStatus> GetJailStatus(const std::string& jail, bool with_banned_list) = 0;
 
   // Bans every address in `jail` as one firewall transaction. `seconds`: nullopt = the jail's
   // bantime (with its increment rules), kPermanentBan, or a positive length. One result per

@@ -80,7 +80,9 @@ bool NestingWithin(std::string_view text, int max_depth) {
     if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
-      if (++depth > max_depth) return false;
+      if (++depth > max_depth) {
+        return false;
+      }
     } else if (c == '}' || c == ']') {
       --depth;
     }
@@ -97,13 +99,19 @@ std::string ErrorLine(std::string_view code, const std::string& message,
                {"ok", false},
                {"code", std::string(code)},
                {"error", message}};
-  if (!details.empty()) resp["details"] = details;
-  if (id != nullptr) resp["id"] = *id;
+  if (!details.empty()) {
+    resp["details"] = details;
+  }
+  if (id != nullptr) {
+    resp["id"] = *id;
+  }
   return Dump(resp);
 }
 
 bool ValidName(const std::string& s) {
-  if (s.empty() || s.size() > kMaxNameBytes) return false;
+  if (s.empty() || s.size() > kMaxNameBytes) {
+    return false;
+  }
   return std::all_of(s.begin(), s.end(), [](char c) { return c > ' ' && c < 0x7f; });
 }
 
@@ -116,7 +124,9 @@ class Args {
   bool Only(std::initializer_list<std::string_view> allowed) {
     for (auto it = req_.begin(); it != req_.end(); ++it) {
       const std::string& k = it.key();
-      if (k == "v" || k == "cmd" || k == "id") continue;
+      if (k == "v" || k == "cmd" || k == "id") {
+        continue;
+      }
       if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
         return Fail("unknown field '" + k + "'");
       }
@@ -128,11 +138,15 @@ class Args {
 
   std::optional<std::string> Jail(const char* key, bool required) {
     if (!Has(key)) {
-      if (required) Fail(std::string("missing field '") + key + "'");
+      if (required) {
+        Fail(std::string("missing field '") + key + "'");
+      }
       return std::nullopt;
     }
     const json& v = req_.at(key);
-    if (!v.is_string()) return FailNone(std::string("'") + key + "' must be a string");
+    if (!v.is_string()) {
+      return FailNone(std::string("'") + key + "' must be a string");
+    }
     std::string s = v.get<std::string>();
     if (!ValidName(s)) {
       return FailNone(std::string("'") + key +
@@ -143,11 +157,15 @@ class Args {
 
   std::optional<std::string> Address(const char* key, bool required) {
     if (!Has(key)) {
-      if (required) Fail(std::string("missing field '") + key + "'");
+      if (required) {
+        Fail(std::string("missing field '") + key + "'");
+      }
       return std::nullopt;
     }
     const json& v = req_.at(key);
-    if (!v.is_string()) return FailNone(std::string("'") + key + "' must be a string");
+    if (!v.is_string()) {
+      return FailNone(std::string("'") + key + "' must be a string");
+    }
     std::string s = v.get<std::string>();
     if (s.empty() || s.size() > kMaxAddressBytes) {
       return FailNone(std::string("'") + key + "' must be an address of 1 to 64 characters");
@@ -181,16 +199,22 @@ class Args {
   }
 
   bool Bool(const char* key) {
-    if (!Has(key)) return false;
+    if (!Has(key)) {
+      return false;
+    }
     const json& v = req_.at(key);
-    if (!v.is_boolean()) return Fail(std::string("'") + key + "' must be true or false");
+    if (!v.is_boolean()) {
+      return Fail(std::string("'") + key + "' must be true or false");
+    }
     return v.get<bool>();
   }
 
   // A duration: integer seconds or a string for ParseDuration.
   std::optional<int64_t> Duration(const char* key, bool allow_permanent, bool required) {
     if (!Has(key)) {
-      if (required) Fail(std::string("missing field '") + key + "'");
+      if (required) {
+        Fail(std::string("missing field '") + key + "'");
+      }
       return std::nullopt;
     }
     const json& v = req_.at(key);
@@ -208,13 +232,17 @@ class Args {
       return FailNone64(std::string("'") + key + "' must be seconds or a duration string");
     }
     Result<int64_t> d = ParseDuration(text, allow_permanent);
-    if (!d.ok()) return FailNone64(d.status().message());
+    if (!d.ok()) {
+      return FailNone64(d.status().message());
+    }
     return *d;
   }
 
   // A count: integer or decimal string in [1, max].
   std::optional<int64_t> Count(const char* key, int64_t max) {
-    if (!Has(key)) return FailNone64(std::string("missing field '") + key + "'");
+    if (!Has(key)) {
+      return FailNone64(std::string("missing field '") + key + "'");
+    }
     const json& v = req_.at(key);
     int64_t n = 0;
     if (v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(max))) {
@@ -237,9 +265,13 @@ class Args {
   }
 
   std::optional<std::string> String(const char* key) {
-    if (!Has(key)) return FailNone(std::string("missing field '") + key + "'");
+    if (!Has(key)) {
+      return FailNone(std::string("missing field '") + key + "'");
+    }
     const json& v = req_.at(key);
-    if (!v.is_string()) return FailNone(std::string("'") + key + "' must be a string");
+    if (!v.is_string()) {
+      return FailNone(std::string("'") + key + "' must be a string");
+    }
     return v.get<std::string>();
   }
 
@@ -248,7 +280,9 @@ class Args {
 
  private:
   bool Fail(std::string msg) {
-    if (error_.empty()) error_ = std::move(msg);
+    if (error_.empty()) {
+      error_ = std::move(msg);
+    }
     return false;
   }
   std::optional<std::string> FailNone(std::string msg) {
@@ -310,7 +344,9 @@ json JailStatusJson(const JailStatus& s) {
   j["files"] = s.files;
   j["banned"] = s.banned;
   json counters = json::object();
-  for (const auto& [name, value] : s.counters) counters[name] = value;
+  for (const auto& [name, value] : s.counters) {
+    counters[name] = value;
+  }
   j["counters"] = counters;
   return j;
 }
@@ -324,28 +360,38 @@ class Call {
   Call(DaemonFacade* daemon, const json& req) : d_(daemon), args_(req) {}
 
   Outcome Ping() {
-    if (!args_.Only({})) return BadRequest(args_.error());
+    if (!args_.Only({})) {
+      return BadRequest(args_.error());
+    }
     return json{{"pong", true}};
   }
 
   Outcome Version() {
-    if (!args_.Only({})) return BadRequest(args_.error());
+    if (!args_.Only({})) {
+      return BadRequest(args_.error());
+    }
     return json{{"version", PORTCULLIS_VERSION}, {"protocol", proto::kProtocolVersion}};
   }
 
   Outcome StatusCmd() {
     args_.Only({"jail"});
     std::optional<std::string> jail = args_.Jail("jail", false);
-    if (!args_.ok()) return BadRequest(args_.error());
+    if (!args_.ok()) {
+      return BadRequest(args_.error());
+    }
     if (jail) {
-      Result<JailStatus> s = d_->GetJailStatus(*jail);
-      if (!s.ok()) return FromStatus(s.status());
+      Result<JailStatus> s = d_->GetJailStatus(*jail, /*with_banned_list=*/true);
+      if (!s.ok()) {
+        return FromStatus(s.status());
+      }
       return JailStatusJson(*s);
     }
     json jails = json::array();
     for (const std::string& name : d_->JailNames()) {
-      Result<JailStatus> s = d_->GetJailStatus(name);
-      if (s.ok()) jails.push_back(JailSummaryJson(*s));  // a jail removed meanwhile is skipped
+      Result<JailStatus> s = d_->GetJailStatus(name, /*with_banned_list=*/false);
+      if (s.ok()) {
+        jails.push_back(JailSummaryJson(*s));  // a jail removed meanwhile is skipped
+      }
     }
     return json{{"jails", jails}};
   }
@@ -356,14 +402,20 @@ class Call {
     std::vector<std::string> addrs = args_.Addresses("addrs");
     std::optional<int64_t> seconds = args_.Duration("for", true, false);
     bool force = args_.Bool("force");
-    if (!args_.ok()) return BadRequest(args_.error());
+    if (!args_.ok()) {
+      return BadRequest(args_.error());
+    }
     Result<std::vector<BanResult>> r = d_->Ban(*jail, addrs, seconds, force);
-    if (!r.ok()) return FromStatus(r.status());
+    if (!r.ok()) {
+      return FromStatus(r.status());
+    }
     json results = json::array();
     int64_t counts[7] = {};
     for (const BanResult& b : *r) {
       json e = {{"addr", b.addr}, {"outcome", BanOutcomeName(b.outcome)}};
-      if (!b.detail.empty()) e["detail"] = b.detail;
+      if (!b.detail.empty()) {
+        e["detail"] = b.detail;
+      }
       results.push_back(std::move(e));
       ++counts[static_cast<int>(b.outcome)];
     }
@@ -388,22 +440,34 @@ class Call {
       if (args_.Has("jail") || args_.Has("addrs")) {
         return BadRequest("'all' cannot be combined with 'jail' or 'addrs'");
       }
-      if (!args_.ok()) return BadRequest(args_.error());
+      if (!args_.ok()) {
+        return BadRequest(args_.error());
+      }
       Result<int64_t> n = d_->UnbanAll();
-      if (!n.ok()) return FromStatus(n.status());
+      if (!n.ok()) {
+        return FromStatus(n.status());
+      }
       return json{{"unbanned", *n}};
     }
     std::optional<std::string> jail = args_.Jail("jail", false);
     std::vector<std::string> addrs = args_.Addresses("addrs");
-    if (!args_.ok()) return BadRequest(args_.error());
+    if (!args_.ok()) {
+      return BadRequest(args_.error());
+    }
     Result<std::vector<UnbanResult>> r = d_->Unban(jail, addrs);
-    if (!r.ok()) return FromStatus(r.status());
+    if (!r.ok()) {
+      return FromStatus(r.status());
+    }
     json results = json::array();
     int64_t unbanned = 0;
     for (const UnbanResult& u : *r) {
       json e = {{"addr", u.addr}, {"outcome", UnbanOutcomeName(u.outcome)}, {"jails", u.jails}};
-      if (!u.detail.empty()) e["detail"] = u.detail;
-      if (u.outcome == UnbanOutcome::kUnbanned) ++unbanned;
+      if (!u.detail.empty()) {
+        e["detail"] = u.detail;
+      }
+      if (u.outcome == UnbanOutcome::kUnbanned) {
+        ++unbanned;
+      }
       results.push_back(std::move(e));
     }
     return json{{"results", results}, {"unbanned", unbanned}};
@@ -412,9 +476,13 @@ class Call {
   Outcome Banned() {
     args_.Only({"addr"});
     std::optional<std::string> addr = args_.Address("addr", false);
-    if (!args_.ok()) return BadRequest(args_.error());
+    if (!args_.ok()) {
+      return BadRequest(args_.error());
+    }
     Result<std::vector<ActiveBan>> r = d_->Banned(addr);
-    if (!r.ok()) return FromStatus(r.status());
+    if (!r.ok()) {
+      return FromStatus(r.status());
+    }
     json bans = json::array();
     for (const ActiveBan& b : *r) {
       bans.push_back({{"jail", b.jail},
@@ -424,14 +492,18 @@ class Call {
                       {"ban_count", b.ban_count}});
     }
     json out = {{"bans", bans}};
-    if (addr) out["addr"] = *addr;
+    if (addr) {
+      out["addr"] = *addr;
+    }
     return out;
   }
 
   Outcome Reload() {
     args_.Only({"jail"});
     std::optional<std::string> jail = args_.Jail("jail", false);
-    if (!args_.ok()) return BadRequest(args_.error());
+    if (!args_.ok()) {
+      return BadRequest(args_.error());
+    }
     std::vector<std::string> errors = d_->Reload(jail);
     if (!errors.empty()) {
       std::string msg = "reload failed with " + std::to_string(errors.size()) +
@@ -446,11 +518,15 @@ class Call {
     args_.Only({"jail", "key"});
     std::optional<std::string> jail = args_.Jail("jail", true);
     std::optional<std::string> key = args_.String("key");
-    if (!args_.ok()) return BadRequest(args_.error());
+    if (!args_.ok()) {
+      return BadRequest(args_.error());
+    }
     json out = {{"jail", *jail}, {"key", *key}};
     if (*key == "banned" || *key == "logpath") {
-      Result<JailStatus> s = d_->GetJailStatus(*jail);
-      if (!s.ok()) return FromStatus(s.status());
+      Result<JailStatus> s = d_->GetJailStatus(*jail, /*with_banned_list=*/*key == "banned");
+      if (!s.ok()) {
+        return FromStatus(s.status());
+      }
       out["value"] = *key == "banned" ? s->banned : s->files;
       return out;
     }
@@ -470,7 +546,9 @@ class Call {
                      {}};
     }
     Result<GetValue> v = d_->Get(*jail, k);
-    if (!v.ok()) return FromStatus(v.status());
+    if (!v.ok()) {
+      return FromStatus(v.status());
+    }
     if (const auto* n = std::get_if<int64_t>(&*v)) {
       out["value"] = k == GetKey::kBanTime ? SecondsOrNull(*n) : json(*n);
     } else {
@@ -483,24 +561,32 @@ class Call {
     args_.Only({"jail", "key", "value"});
     std::optional<std::string> jail = args_.Jail("jail", true);
     std::optional<std::string> key = args_.String("key");
-    if (!args_.ok()) return BadRequest(args_.error());
+    if (!args_.ok()) {
+      return BadRequest(args_.error());
+    }
     Setting s;
     json value;
     if (*key == "maxretry") {
       s.key = SetKey::kMaxRetry;
       std::optional<int64_t> n = args_.Count("value", kMaxMaxRetry);
-      if (n) s.number = *n;
+      if (n) {
+        s.number = *n;
+      }
       value = s.number;
     } else if (*key == "findtime" || *key == "bantime") {
       bool ban = *key == "bantime";
       s.key = ban ? SetKey::kBanTime : SetKey::kFindTime;
       std::optional<int64_t> d = args_.Duration("value", ban, true);
-      if (d) s.number = *d;
+      if (d) {
+        s.number = *d;
+      }
       value = SecondsOrNull(s.number);
     } else if (*key == "addignoreip" || *key == "delignoreip") {
       s.key = *key == "addignoreip" ? SetKey::kAddIgnoreIp : SetKey::kDelIgnoreIp;
       std::optional<std::string> a = args_.Address("value", true);
-      if (a) s.address = *a;
+      if (a) {
+        s.address = *a;
+      }
       value = s.address;
     } else {
       return Failure{proto::kErrInvalidArgument,
@@ -508,21 +594,31 @@ class Call {
                          "' (settable: maxretry, findtime, bantime, addignoreip, delignoreip)",
                      {}};
     }
-    if (!args_.ok()) return Failure{proto::kErrInvalidArgument, args_.error(), {}};
+    if (!args_.ok()) {
+      return Failure{proto::kErrInvalidArgument, args_.error(), {}};
+    }
     Status st = d_->Set(*jail, s);
-    if (!st.ok()) return FromStatus(st);
+    if (!st.ok()) {
+      return FromStatus(st);
+    }
     return json{{"jail", *jail}, {"key", *key}, {"value", value}};
   }
 
   Outcome FlushLogs() {
-    if (!args_.Only({})) return BadRequest(args_.error());
+    if (!args_.Only({})) {
+      return BadRequest(args_.error());
+    }
     Status st = d_->FlushLogs();
-    if (!st.ok()) return FromStatus(st);
+    if (!st.ok()) {
+      return FromStatus(st);
+    }
     return json::object();
   }
 
   Outcome Stop() {
-    if (!args_.Only({})) return BadRequest(args_.error());
+    if (!args_.Only({})) {
+      return BadRequest(args_.error());
+    }
     d_->RequestStop();
     return json{{"stopping", true}};
   }
@@ -555,7 +651,9 @@ constexpr CommandSpec kCommandSpecs[] = {
 }  // namespace
 
 std::string Dispatcher::Handle(std::string_view line, const PeerCredentials& peer) {
-  if (line.size() > proto::kMaxRequestBytes) return TooLarge(proto::kMaxRequestBytes);
+  if (line.size() > proto::kMaxRequestBytes) {
+    return TooLarge(proto::kMaxRequestBytes);
+  }
   if (!NestingWithin(line, kMaxDepth)) {
     return ErrorLine(proto::kErrBadRequest, "request nests deeper than 4 levels", {}, nullptr);
   }
@@ -595,7 +693,9 @@ std::string Dispatcher::Handle(std::string_view line, const PeerCredentials& pee
   const std::string& name = cmd->get_ref<const std::string&>();
   const CommandSpec* spec = nullptr;
   for (const CommandSpec& c : kCommandSpecs) {
-    if (c.name == name) spec = &c;
+    if (c.name == name) {
+      spec = &c;
+    }
   }
   if (spec == nullptr) {
     std::string shown = name.size() > 32 ? name.substr(0, 32) + "..." : name;
@@ -613,9 +713,13 @@ std::string Dispatcher::Handle(std::string_view line, const PeerCredentials& pee
 
   Call call(daemon_, req);
   Outcome out = (call.*(spec->run))();
-  if (auto* f = std::get_if<Failure>(&out)) return ErrorLine(f->code, f->message, f->details, id);
+  if (auto* f = std::get_if<Failure>(&out)) {
+    return ErrorLine(f->code, f->message, f->details, id);
+  }
   json resp = {{"v", proto::kProtocolVersion}, {"ok", true}, {"result", std::get<json>(out)}};
-  if (id != nullptr) resp["id"] = *id;
+  if (id != nullptr) {
+    resp["id"] = *id;
+  }
   return Dump(resp);
 }
 

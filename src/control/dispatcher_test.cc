@@ -155,8 +155,12 @@ TEST_F(DispatcherTest, StatusOverviewAndJail) {
   EXPECT_EQ(r["result"]["jails"][0]["total_failed"], 51);
   EXPECT_EQ(r["result"]["jails"][1]["name"], "recidive");
 
+  EXPECT_EQ(fake_.calls, (std::vector<std::string>{"JailNames", "GetJailStatus sshd",
+                                                   "GetJailStatus recidive"}));
+
   r = Req({{"cmd", "status"}, {"jail", "sshd"}});
   ASSERT_TRUE(r["ok"]);
+  EXPECT_EQ(fake_.calls.back(), "GetJailStatus sshd +list");
   const json& s = r["result"];
   EXPECT_EQ(s["name"], "sshd");
   EXPECT_EQ(s["currently_failed"], 3);

@@ -5,7 +5,7 @@
 // Zero is refused: a ban or window of zero seconds is a mistake. Values above ten years are refused
 // (likely a unit slip, and it keeps every sum far from overflow). Errors are InvalidArgument
 // with the offending text in the message.
-// (The config loader has its own reader for TOML durations; the two accept the same spellings.)
+// The grammar is common/duration.h's (the config files use the same); this adds the limits above.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,7 @@
 #include "control/server.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,17 +19,35 @@ namespace {
 
 // One read() per readiness event: small enough that one busy client cannot starve the others in
 // a loop iteration, large enough that a 1 MiB request takes 16 events.
-constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kReadChunk = size_t{64} * 1024;
 constexpr int kMaxEventsPerCall = 64;
 
 std::string ParentDir(const std::string& path) {
   size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
+  if (slash == std::string::npos) {
+    return ".";
+  }
+  if (slash == 0) {
+    return "/";
+  }
   return path.substr(0, slash);
 }
 
 }  // namespace
+
+Result<gid_t> LookupGroup(const std::string& name) {
+  std::vector<char> buf(16384);
+  group g{};
+  group* found = nullptr;
+  int err = getgrnam_r(name.c_str(), &g, buf.data(), buf.size(), &found);
+  if (err != 0) {
+    return ErrnoStatus("cannot look up group " + name, err);
+  }
+  if (found == nullptr) {
+    return Status::NotFound("no group '" + name + "'");
+  }
+  return found->gr_gid;
+}
 
 struct ControlServer::Client {
   int fd = -1;
@@ -49,7 +68,9 @@ ControlServer::ControlServer(RequestHandler* handler, ServerLimits limits)
 }
 
 ControlServer::~ControlServer() {
-  while (!clients_.empty()) Close(clients_.begin()->first);
+  while (!clients_.empty()) {
+    Close(clients_.begin()->first);
+  }
   if (listen_fd_ >= 0) {
     close(listen_fd_);
     // Remove the file only if it is still ours: a successor may already have replaced it.
@@ -59,12 +80,18 @@ ControlServer::~ControlServer() {
       unlink(path_.c_str());
     }
   }
-  if (epoll_fd_ >= 0) close(epoll_fd_);
+  if (epoll_fd_ >= 0) {
+    close(epoll_fd_);
+  }
 }
 
 Status ControlServer::Listen(const std::string& path, mode_t mode, std::optional<gid_t> group) {
-  if (epoll_fd_ < 0) return ErrnoStatus("epoll_create1", errno);
-  if (listen_fd_ >= 0) return Status::InvalidArgument("control server is already listening");
+  if (epoll_fd_ < 0) {
+    return ErrnoStatus("epoll_create1", errno);
+  }
+  if (listen_fd_ >= 0) {
+    return Status::InvalidArgument("control server is already listening");
+  }
   sockaddr_un addr{};
   PORTCULLIS_RETURN_IF_ERROR(MakeUnixAddress(path, &addr));
 
@@ -81,20 +108,30 @@ Status ControlServer::Listen(const std::string& path, mode_t mode, std::optional
       return Status::IoError(path + " exists and is not a socket; not removing it");
     }
     int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (probe < 0) return ErrnoStatus("socket", errno);
+    if (probe < 0) {
+      return ErrnoStatus("socket", errno);
+    }
     int rc = connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
     int err = errno;
     close(probe);
-    if (rc == 0) return Status::Unavailable("another portcullisd is listening on " + path);
-    if (err != ECONNREFUSED) return ErrnoStatus("cannot probe existing socket " + path, err);
+    if (rc == 0) {
+      return Status::Unavailable("another portcullisd is listening on " + path);
+    }
+    if (err != ECONNREFUSED) {
+      return ErrnoStatus("cannot probe existing socket " + path, err);
+    }
     // Nobody listens: a stale socket left by a daemon that did not exit cleanly.
-    if (unlink(path.c_str()) != 0) return ErrnoStatus("cannot remove stale socket " + path, errno);
+    if (unlink(path.c_str()) != 0) {
+      return ErrnoStatus("cannot remove stale socket " + path, errno);
+    }
   } else if (errno != ENOENT) {
     return ErrnoStatus("cannot stat " + path, errno);
   }
 
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return ErrnoStatus("socket", errno);
+  if (fd < 0) {
+    return ErrnoStatus("socket", errno);
+  }
   // bind() creates the file with 0777 & ~umask. Create it owner-only, then chown and widen, so
   // no process outside `mode` can connect in between. (umask is process-wide; Listen runs at
   // startup, before the daemon has other threads.)
@@ -115,13 +152,21 @@ Status ControlServer::Listen(const std::string& path, mode_t mode, std::optional
   if (group && chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0) {
     return fail("cannot set group " + std::to_string(*group) + " on " + path);
   }
-  if (chmod(path.c_str(), mode) != 0) return fail("cannot chmod " + path);
-  if (lstat(path.c_str(), &st) != 0) return fail("cannot stat " + path);
-  if (listen(fd, 128) != 0) return fail("cannot listen on " + path);
+  if (chmod(path.c_str(), mode) != 0) {
+    return fail("cannot chmod " + path);
+  }
+  if (lstat(path.c_str(), &st) != 0) {
+    return fail("cannot stat " + path);
+  }
+  if (listen(fd, 128) != 0) {
+    return fail("cannot listen on " + path);
+  }
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.fd = fd;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) return fail("epoll_ctl");
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    return fail("epoll_ctl");
+  }
 
   listen_fd_ = fd;
   path_ = path;
@@ -140,7 +185,9 @@ void ControlServer::OnReadable() {
       continue;
     }
     auto it = clients_.find(fd);
-    if (it == clients_.end()) continue;  // closed earlier in this batch
+    if (it == clients_.end()) {
+      continue;  // closed earlier in this batch
+    }
     HandleClient(*it->second, events[i].events);
   }
 }
@@ -148,7 +195,19 @@ void ControlServer::OnReadable() {
 void ControlServer::Accept() {
   for (;;) {
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;  // EAGAIN, or a client that vanished (ECONNABORTED): nothing to do
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) {
+        continue;
+      }
+      if (errno == EMFILE || errno == ENFILE) {
+        // Out of descriptors: the pending connection stays queued and the listening socket
+        // stays readable, which would spin the loop. Stop watching it until a client closes.
+        epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+        accept_paused_ = true;
+        ++stats_.accept_paused;
+      }
+      return;  // EAGAIN: nothing more to accept
+    }
     if (clients_.size() >= limits_.max_clients) {
       close(fd);
       ++stats_.refused_too_many;
@@ -174,11 +233,15 @@ PeerCredentials ControlServer::Credentials(int fd) const {
   PeerCredentials peer;
   ucred cred{};
   socklen_t len = sizeof(cred);
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return peer;  // uid -1: nobody
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+    return peer;  // uid -1: nobody
+  }
   peer.uid = cred.uid;
   peer.gid = cred.gid;
   peer.pid = cred.pid;
-  if (!group_) return peer;
+  if (!group_) {
+    return peer;
+  }
   if (cred.gid == *group_) {
     peer.in_group = true;
     return peer;
@@ -192,7 +255,9 @@ PeerCredentials ControlServer::Credentials(int fd) const {
       peer.in_group = std::find(groups.begin(), groups.end(), *group_) != groups.end();
       return peer;
     }
-    if (errno != ERANGE) return peer;
+    if (errno != ERANGE) {
+      return peer;
+    }
     groups.resize(glen / sizeof(gid_t) + 1);
   }
   return peer;
@@ -207,10 +272,14 @@ void ControlServer::HandleClient(Client& c, uint32_t events) {
   // Requests left over while output was paused are answered as soon as it has drained. Each
   // round answers at least one request or closes, and the input is bounded, so this ends.
   do {
-    if (clients_.count(fd) == 0) return;
+    if (clients_.count(fd) == 0) {
+      return;
+    }
     ProcessLines(c);
     Flush(c);
-    if (clients_.count(fd) == 0) return;
+    if (clients_.count(fd) == 0) {
+      return;
+    }
   } while (!c.closing && c.pending() < kPauseOutputBytes &&
            (c.eof || c.in.find('\n') != std::string::npos));
   Rearm(c);
@@ -220,7 +289,9 @@ void ControlServer::ReadSome(Client& c) {
   char buf[kReadChunk];
   ssize_t n = read(c.fd, buf, sizeof(buf));
   if (n < 0) {
-    if (errno == EAGAIN || errno == EINTR) return;
+    if (errno == EAGAIN || errno == EINTR) {
+      return;
+    }
     Close(c.fd);
     return;
   }
@@ -233,12 +304,16 @@ void ControlServer::ReadSome(Client& c) {
 }
 
 void ControlServer::ProcessLines(Client& c) {
-  if (c.closing) return;
+  if (c.closing) {
+    return;
+  }
   size_t start = 0;
   bool too_large = false;
   while (c.pending() < kPauseOutputBytes) {
     size_t nl = c.in.find('\n', start);
-    if (nl == std::string::npos) break;
+    if (nl == std::string::npos) {
+      break;
+    }
     if (nl - start > limits_.max_request_bytes) {
       too_large = true;
       break;
@@ -247,7 +322,9 @@ void ControlServer::ProcessLines(Client& c) {
     start = nl + 1;
   }
   c.in.erase(0, start);
-  if (!too_large && c.in.find('\n') != std::string::npos) return;  // paused; more later
+  if (!too_large && c.in.find('\n') != std::string::npos) {
+    return;  // paused; more later
+  }
 
   // What is left has no newline: a request still arriving, or the last one before EOF.
   if (too_large || c.in.size() > limits_.max_request_bytes) {
@@ -263,15 +340,21 @@ void ControlServer::ProcessLines(Client& c) {
   }
   if (c.eof) {
     // A client may half-close after an unterminated request (printf ... | socat): answer it.
-    if (!c.in.empty()) Respond(c, c.in);
+    if (!c.in.empty()) {
+      Respond(c, c.in);
+    }
     c.in.clear();
     c.closing = true;
   }
 }
 
 void ControlServer::Respond(Client& c, std::string_view line) {
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  if (line.find_first_not_of(" \t") == std::string_view::npos) return;  // blank line: ignore
+  if (!line.empty() && line.back() == '\r') {
+    line.remove_suffix(1);
+  }
+  if (line.find_first_not_of(" \t") == std::string_view::npos) {
+    return;  // blank line: ignore
+  }
   ++stats_.requests;
   c.out += handler_->Handle(line, c.peer);
   c.out += '\n';
@@ -281,8 +364,12 @@ void ControlServer::Flush(Client& c) {
   while (c.pending() > 0) {
     ssize_t n = send(c.fd, c.out.data() + c.out_pos, c.pending(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) break;
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno == EAGAIN) {
+        break;
+      }
       Close(c.fd);  // EPIPE, ECONNRESET: the client is gone
       return;
     }
@@ -291,7 +378,9 @@ void ControlServer::Flush(Client& c) {
   if (c.pending() == 0) {
     c.out.clear();
     c.out_pos = 0;
-    if (c.out.capacity() > kPauseOutputBytes) c.out.shrink_to_fit();
+    if (c.out.capacity() > kPauseOutputBytes) {
+      c.out.shrink_to_fit();
+    }
   } else if (c.out_pos > kPauseOutputBytes) {
     c.out.erase(0, c.out_pos);  // keep the buffer from only ever growing at the front
     c.out_pos = 0;
@@ -308,8 +397,12 @@ bool ControlServer::Rearm(Client& c) {
     return false;
   }
   uint32_t want = 0;
-  if (!c.closing && !c.eof && c.pending() < kPauseOutputBytes) want |= EPOLLIN;
-  if (c.pending() > 0) want |= EPOLLOUT;
+  if (!c.closing && !c.eof && c.pending() < kPauseOutputBytes) {
+    want |= EPOLLIN;
+  }
+  if (c.pending() > 0) {
+    want |= EPOLLOUT;
+  }
   if (want != c.interest) {
     epoll_event ev{};
     ev.events = want;
@@ -325,10 +418,20 @@ bool ControlServer::Rearm(Client& c) {
 
 void ControlServer::Close(int fd) {
   auto it = clients_.find(fd);
-  if (it == clients_.end()) return;
+  if (it == clients_.end()) {
+    return;
+  }
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   close(fd);
   clients_.erase(it);
+  if (accept_paused_) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = listen_fd_;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev) == 0) {
+      accept_paused_ = false;
+    }
+  }
 }
 
 }  // namespace portcullis

@@ -15,7 +15,15 @@
 // amount of memory and nobody else waits for it), and a client whose unsent output still exceeds
 // limits.max_output_bytes (one huge answer) is dropped. A client that half-closes (shutdown
 // SHUT_WR) after an unterminated last request gets that request answered. Beyond
-// limits.max_clients simultaneous connections, new ones are accepted and closed at once.
+// limits.max_clients simultaneous connections, new ones are accepted and closed at once. When
+// the process runs out of descriptors (EMFILE), accepting pauses until a client disconnects.
+//
+// Wiring in the daemon:
+//   Dispatcher dispatcher(&facade);            // facade: the daemon's DaemonFacade
+//   ControlServer server(&dispatcher);
+//   Result<gid_t> gid = LookupGroup(settings.socket_group);
+//   Status s = server.Listen(settings.socket, 0660, gid.ok() ? std::optional(*gid) : std::nullopt);
+//   loop.Add(server.fd(), EPOLLIN, [&] { server.OnReadable(); });
 #pragma once
 
 #include <sys/types.h>
@@ -47,7 +55,11 @@ struct ServerStats {
   uint64_t dropped_too_large = 0;  // request line over max_request_bytes
   uint64_t dropped_slow = 0;       // unsent output over max_output_bytes
   size_t peak_input_bytes = 0;     // largest per-client input buffer seen
+  uint64_t accept_paused = 0;      // times accepting stopped for lack of file descriptors
 };
+
+// The gid of the group called `name`, for Listen(). NotFound if there is no such group.
+Result<gid_t> LookupGroup(const std::string& name);
 
 class ControlServer {
  public:
@@ -104,6 +116,7 @@ class ControlServer {
   std::string path_;
   ino_t inode_ = 0;
   std::optional<gid_t> group_;
+  bool accept_paused_ = false;  // listening socket out of epoll after EMFILE, until a Close()
   std::map<int, std::unique_ptr<Client>> clients_;
   ServerStats stats_;
 };

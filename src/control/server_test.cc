@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -43,7 +45,9 @@ bool SendAll(int fd, const std::string& data) {
   size_t off = 0;
   while (off < data.size()) {
     ssize_t n = send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) return false;
+    if (n <= 0) {
+      return false;
+    }
     off += static_cast<size_t>(n);
   }
   return true;
@@ -59,10 +63,14 @@ std::optional<std::string> ReadLine(int fd, std::string* buffer, int timeout_ms 
       return line;
     }
     pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, timeout_ms) <= 0) return std::nullopt;
+    if (poll(&p, 1, timeout_ms) <= 0) {
+      return std::nullopt;
+    }
     char buf[65536];
     ssize_t n = read(fd, buf, sizeof(buf));
-    if (n <= 0) return std::nullopt;
+    if (n <= 0) {
+      return std::nullopt;
+    }
     buffer->append(buf, static_cast<size_t>(n));
   }
 }
@@ -71,19 +79,32 @@ std::optional<std::string> ReadLine(int fd, std::string* buffer, int timeout_ms 
 bool ReadsEof(int fd, int timeout_ms = 5000) {
   for (;;) {
     pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, timeout_ms) <= 0) return false;
+    if (poll(&p, 1, timeout_ms) <= 0) {
+      return false;
+    }
     char buf[65536];
     ssize_t n = read(fd, buf, sizeof(buf));
-    if (n <= 0) return true;
+    if (n <= 0) {
+      return true;
+    }
   }
 }
 
 json Parse(const std::optional<std::string>& line) {
-  if (!line) return json();
+  if (!line) {
+    return json();
+  }
   return json::parse(*line, nullptr, false);
 }
 
 const std::string kPing = R"({"v":1,"cmd":"ping"})";
+
+TEST(LookupGroup, FindsGroupsByName) {
+  Result<gid_t> root = LookupGroup("root");
+  ASSERT_TRUE(root.ok()) << root.status().ToString();
+  EXPECT_EQ(*root, 0u);
+  EXPECT_EQ(LookupGroup("no-such-group-pc").status().code(), StatusCode::kNotFound);
+}
 
 TEST(ControlServerListen, CreatesSocketWithModeAndGroup) {
   ControlTempDir dir;
@@ -178,7 +199,9 @@ class ControlServerTest : public ::testing::Test {
     harness_->Start();
   }
   void TearDown() override {
-    if (harness_) harness_->Stop();
+    if (harness_) {
+      harness_->Stop();
+    }
   }
 
   ControlTempDir dir_;
@@ -192,17 +215,24 @@ TEST_F(ControlServerTest, FiftyConcurrentClients) {
   constexpr int kRequests = 20;
   std::atomic<int> good{0};
   std::vector<std::thread> threads;
+  threads.reserve(kClients);
   for (int c = 0; c < kClients; ++c) {
     threads.emplace_back([&, c] {
       int fd = Connect(path_);
-      if (fd < 0) return;
+      if (fd < 0) {
+        return;
+      }
       std::string buf;
       // One at a time, then a pipelined batch.
       for (int i = 0; i < kRequests; ++i) {
         json req = {{"v", 1}, {"cmd", i % 2 ? "status" : "ping"}, {"id", c * 1000 + i}};
-        if (!SendAll(fd, req.dump() + "\n")) break;
+        if (!SendAll(fd, req.dump() + "\n")) {
+          break;
+        }
         json r = Parse(ReadLine(fd, &buf));
-        if (r.is_object() && r["ok"] == true && r["id"] == c * 1000 + i) ++good;
+        if (r.is_object() && r["ok"] == true && r["id"] == c * 1000 + i) {
+          ++good;
+        }
       }
       std::string batch;
       for (int i = 0; i < kRequests; ++i) {
@@ -211,12 +241,16 @@ TEST_F(ControlServerTest, FiftyConcurrentClients) {
       SendAll(fd, batch);
       for (int i = 0; i < kRequests; ++i) {
         json r = Parse(ReadLine(fd, &buf));
-        if (r.is_object() && r["ok"] == true && r["id"] == i) ++good;
+        if (r.is_object() && r["ok"] == true && r["id"] == i) {
+          ++good;
+        }
       }
       close(fd);
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads) {
+    t.join();
+  }
   EXPECT_EQ(good.load(), kClients * kRequests * 2);
   EXPECT_TRUE(harness_->WaitFor(
       [](const ServerStats& s, size_t clients) { return clients == 0 && s.accepted == 50; }));
@@ -247,7 +281,9 @@ TEST_F(ControlServerTest, TenMegabyteRequestGetsErrorAndCloseWithoutBuffering) {
   std::thread writer([fd] {
     std::string chunk(1 << 20, 'A');
     for (int i = 0; i < 10; ++i) {
-      if (send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL) < 0) break;  // EPIPE once closed
+      if (send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL) < 0) {
+        break;  // EPIPE once closed
+      }
     }
   });
   std::string buf;
@@ -259,7 +295,7 @@ TEST_F(ControlServerTest, TenMegabyteRequestGetsErrorAndCloseWithoutBuffering) {
   ASSERT_TRUE(harness_->WaitFor([](const ServerStats& s, size_t clients) {
     return clients == 0 && s.dropped_too_large == 1;
   }));
-  EXPECT_LE(harness_->stats().peak_input_bytes, protocol::kMaxRequestBytes + 64 * 1024);
+  EXPECT_LE(harness_->stats().peak_input_bytes, protocol::kMaxRequestBytes + size_t{64} * 1024);
 
   // A request of exactly the limit is still read and answered (as a bad request here).
   int fd2 = Connect(path_);
@@ -275,6 +311,8 @@ TEST_F(ControlServerTest, TenMegabyteRequestGetsErrorAndCloseWithoutBuffering) {
 }
 
 TEST_F(ControlServerTest, AClientThatNeverReadsDoesNotBlockOthers) {
+  // 20 answers of ~180 KB: far more than the socket buffers hold, so the server must pause.
+  constexpr int kBacklog = 20;
   SetUpServer();
   int slow = Connect(path_);
   ASSERT_GE(slow, 0);
@@ -282,12 +320,16 @@ TEST_F(ControlServerTest, AClientThatNeverReadsDoesNotBlockOthers) {
   const std::string big_request = R"({"v":1,"cmd":"banned"})"
                                   "\n";
   std::string requests;
-  for (int i = 0; i < 100; ++i) requests += big_request;
+  for (int i = 0; i < kBacklog; ++i) {
+    requests += big_request;
+  }
   size_t sent = 0;
   // Send until the kernel pushes back; never read.
   for (int tries = 0; tries < 200 && sent < requests.size(); ++tries) {
     ssize_t n = send(slow, requests.data() + sent, requests.size() - sent, MSG_NOSIGNAL);
-    if (n > 0) sent += static_cast<size_t>(n);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+    }
     std::this_thread::sleep_for(milliseconds(1));
   }
   ASSERT_EQ(sent, requests.size());
@@ -304,15 +346,19 @@ TEST_F(ControlServerTest, AClientThatNeverReadsDoesNotBlockOthers) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   close(fd);
 
-  // The slow client is paused, not dropped, and gets every answer once it reads.
+  // The slow client is paused (most of its requests wait unread), not dropped, and gets every
+  // answer once it reads.
+  EXPECT_LT(harness_->stats().requests, static_cast<uint64_t>(kBacklog / 2 + 10));
   fcntl(slow, F_SETFL, 0);
   std::string slow_buf;
   int answers = 0;
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < kBacklog; ++i) {
     json r = Parse(ReadLine(slow, &slow_buf));
-    if (r.is_object() && r["ok"] == true && r["result"]["bans"].size() == 2000) ++answers;
+    if (r.is_object() && r["ok"] == true && r["result"]["bans"].size() == 2000) {
+      ++answers;
+    }
   }
-  EXPECT_EQ(answers, 100);
+  EXPECT_EQ(answers, kBacklog);
   close(slow);
   EXPECT_EQ(harness_->stats().dropped_slow, 0u);
 }
@@ -326,7 +372,9 @@ TEST_F(ControlServerTest, ClientWhoseUnsentOutputExceedsTheCapIsDropped) {
   fcntl(slow, F_SETFL, O_NONBLOCK);
   const std::string big_request = R"({"v":1,"cmd":"banned"})"
                                   "\n";
-  for (int i = 0; i < 50; ++i) send(slow, big_request.data(), big_request.size(), MSG_NOSIGNAL);
+  for (int i = 0; i < 50; ++i) {
+    send(slow, big_request.data(), big_request.size(), MSG_NOSIGNAL);
+  }
   EXPECT_TRUE(harness_->WaitFor(
       [](const ServerStats& s, size_t clients) { return s.dropped_slow == 1 && clients == 0; }));
   fcntl(slow, F_SETFL, 0);
@@ -387,7 +435,10 @@ TEST_F(ControlServerTest, ConnectionsBeyondTheLimitAreClosed) {
   limits.max_clients = 3;
   SetUpServer(limits);
   std::vector<int> fds;
-  for (int i = 0; i < 3; ++i) fds.push_back(Connect(path_));
+  fds.reserve(3);
+  for (int i = 0; i < 3; ++i) {
+    fds.push_back(Connect(path_));
+  }
   ASSERT_TRUE(harness_->WaitFor([](const ServerStats&, size_t clients) { return clients == 3; }));
   int extra = Connect(path_);
   ASSERT_GE(extra, 0);
@@ -396,8 +447,80 @@ TEST_F(ControlServerTest, ConnectionsBeyondTheLimitAreClosed) {
   std::string buf;
   ASSERT_TRUE(SendAll(fds[0], kPing + "\n"));
   EXPECT_EQ(Parse(ReadLine(fds[0], &buf))["result"]["pong"], true);
-  for (int fd : fds) close(fd);
+  for (int fd : fds) {
+    close(fd);
+  }
   EXPECT_EQ(harness_->stats().refused_too_many, 1u);
+}
+
+// Out of file descriptors, accept() fails but the connection stays queued; the server must not
+// spin on the readable listening socket, and must resume once a client leaves. Runs in a child
+// process because it lowers RLIMIT_NOFILE.
+TEST(ControlServerLimits, PausesAcceptingWhenOutOfDescriptors) {
+  ControlTempDir dir;
+  std::string path = dir.path("p.sock");
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    FakeDaemon fake;
+    Dispatcher dispatcher(&fake);
+    ControlServer server(&dispatcher);
+    if (!server.Listen(path, 0600, std::nullopt).ok()) {
+      _exit(10);
+    }
+    auto readable = [&](int timeout_ms) {
+      pollfd p{server.fd(), POLLIN, 0};
+      return poll(&p, 1, timeout_ms) > 0;
+    };
+    int a = Connect(path);
+    if (a < 0 || !readable(1000)) {
+      _exit(11);
+    }
+    server.OnReadable();
+    if (server.client_count() != 1) {
+      _exit(12);
+    }
+    int b = Connect(path);  // queued, not yet accepted
+    if (b < 0) {
+      _exit(13);
+    }
+    rlimit rl{};
+    getrlimit(RLIMIT_NOFILE, &rl);
+    rl.rlim_cur = 64;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+      _exit(14);
+    }
+    while (open("/dev/null", O_RDONLY | O_CLOEXEC) >= 0) {
+    }
+    if (!readable(1000)) {
+      _exit(15);
+    }
+    server.OnReadable();  // accept4 fails with EMFILE
+    if (server.stats().accept_paused != 1) {
+      _exit(16);
+    }
+    if (readable(100)) {
+      _exit(17);  // not readable any more: no busy loop
+    }
+    close(a);  // the first client leaves; its slot frees up
+    if (!readable(1000)) {
+      _exit(18);
+    }
+    server.OnReadable();  // sees a's EOF, closes it, watches the listening socket again
+    for (int i = 0; i < 10 && server.stats().accepted < 2; ++i) {
+      if (readable(1000)) {
+        server.OnReadable();
+      }
+    }
+    if (server.stats().accepted != 2) {
+      _exit(19);
+    }
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace

@@ -9,7 +9,9 @@ Status ErrnoStatus(std::string_view what, int err) {
   std::string msg(what);
   msg += ": ";
   msg += std::strerror(err);
-  if (err == EACCES || err == EPERM) return Status::PermissionDenied(std::move(msg));
+  if (err == EACCES || err == EPERM) {
+    return Status::PermissionDenied(std::move(msg));
+  }
   return Status::IoError(std::move(msg));
 }
 

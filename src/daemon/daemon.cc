@@ -622,7 +622,7 @@ Daemon::JailRuntime* Daemon::FindJail(const std::string& name) {
 
 std::vector<std::string> Daemon::JailNames() { return jail_order_; }
 
-Result<JailStatus> Daemon::GetJailStatus(const std::string& name) {
+Result<JailStatus> Daemon::GetJailStatus(const std::string& name, bool with_banned_list) {
   JailRuntime* rt = FindJail(name);
   if (rt == nullptr) return Status::NotFound("no jail named '" + name + "'");
   int64_t now = WallNow();
@@ -635,8 +635,11 @@ Result<JailStatus> Daemon::GetJailStatus(const std::string& name) {
   for (PatternId p : rt->patterns) {
     for (const std::string& f : source_->ExistingFiles(p)) out.files.push_back(f);
   }
-  for (const BanRecord* rec : ledger_.List(name)) out.banned.push_back(rec->target.ToString());
-  out.currently_banned = static_cast<int64_t>(out.banned.size());
+  std::vector<const BanRecord*> bans = ledger_.List(name);
+  out.currently_banned = static_cast<int64_t>(bans.size());
+  if (with_banned_list) {
+    for (const BanRecord* rec : bans) out.banned.push_back(rec->target.ToString());
+  }
   out.total_banned = static_cast<int64_t>(rt->total_banned);
   if (Result<std::vector<JailCounters>> counters = firewall_->Counters(); counters.ok()) {
     for (const JailCounters& c : *counters) {

@@ -55,7 +55,9 @@ class ControlHarness {
   }
   void Stop() {
     stop_ = true;
-    if (thread_.joinable()) thread_.join();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
   }
   // Waits up to 5 s for `pred(stats, clients)`.
   template <typename Pred>
@@ -63,7 +65,9 @@ class ControlHarness {
     for (int i = 0; i < 1000; ++i) {
       {
         std::lock_guard<std::mutex> lock(mu_);
-        if (pred(stats_, clients_)) return true;
+        if (pred(stats_, clients_)) {
+          return true;
+        }
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }

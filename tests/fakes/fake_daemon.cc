@@ -8,7 +8,9 @@ namespace {
 std::string Join(std::span<const std::string> items) {
   std::string out;
   for (const std::string& s : items) {
-    if (!out.empty()) out += ',';
+    if (!out.empty()) {
+      out += ',';
+    }
     out += s;
   }
   return out;
@@ -33,7 +35,9 @@ FakeDaemon::FakeDaemon() {
 }
 
 bool FakeDaemon::TakeFailure(Status* out) {
-  if (!fail_next) return false;
+  if (!fail_next) {
+    return false;
+  }
   *out = *fail_next;
   fail_next.reset();
   return true;
@@ -44,18 +48,27 @@ std::vector<std::string> FakeDaemon::JailNames() {
   return jail_order;
 }
 
-Result<JailStatus> FakeDaemon::GetJailStatus(const std::string& jail) {
-  calls.push_back("GetJailStatus " + jail);
+Result<JailStatus> FakeDaemon::GetJailStatus(const std::string& jail, bool with_banned_list) {
+  calls.push_back("GetJailStatus " + jail + (with_banned_list ? " +list" : ""));
   Status failure;
-  if (TakeFailure(&failure)) return failure;
+  if (TakeFailure(&failure)) {
+    return failure;
+  }
   auto it = jails.find(jail);
-  if (it == jails.end()) return Status::NotFound("no jail '" + jail + "'");
+  if (it == jails.end()) {
+    return Status::NotFound("no jail '" + jail + "'");
+  }
   JailStatus s = it->second.status;
   s.banned.clear();
+  s.currently_banned = 0;
   for (const ActiveBan& b : bans) {
-    if (b.jail == jail) s.banned.push_back(b.addr);
+    if (b.jail == jail) {
+      ++s.currently_banned;
+      if (with_banned_list) {
+        s.banned.push_back(b.addr);
+      }
+    }
   }
-  s.currently_banned = static_cast<int64_t>(s.banned.size());
   return s;
 }
 
@@ -66,9 +79,13 @@ Result<std::vector<BanResult>> FakeDaemon::Ban(const std::string& jail,
                   " for=" + (seconds ? std::to_string(*seconds) : "default") +
                   " force=" + (force ? "1" : "0"));
   Status failure;
-  if (TakeFailure(&failure)) return failure;
+  if (TakeFailure(&failure)) {
+    return failure;
+  }
   auto it = jails.find(jail);
-  if (it == jails.end()) return Status::NotFound("no jail '" + jail + "'");
+  if (it == jails.end()) {
+    return Status::NotFound("no jail '" + jail + "'");
+  }
   std::vector<BanResult> out;
   for (const std::string& a : addrs) {
     BanResult r;
@@ -105,8 +122,12 @@ Result<std::vector<UnbanResult>> FakeDaemon::Unban(const std::optional<std::stri
                                                    std::span<const std::string> addrs) {
   calls.push_back("Unban " + jail.value_or("*") + " " + Join(addrs));
   Status failure;
-  if (TakeFailure(&failure)) return failure;
-  if (jail && jails.count(*jail) == 0) return Status::NotFound("no jail '" + *jail + "'");
+  if (TakeFailure(&failure)) {
+    return failure;
+  }
+  if (jail && jails.count(*jail) == 0) {
+    return Status::NotFound("no jail '" + *jail + "'");
+  }
   std::vector<UnbanResult> out;
   for (const std::string& a : addrs) {
     UnbanResult r;
@@ -133,7 +154,9 @@ Result<std::vector<UnbanResult>> FakeDaemon::Unban(const std::optional<std::stri
 Result<int64_t> FakeDaemon::UnbanAll() {
   calls.push_back("UnbanAll");
   Status failure;
-  if (TakeFailure(&failure)) return failure;
+  if (TakeFailure(&failure)) {
+    return failure;
+  }
   auto n = static_cast<int64_t>(bans.size());
   bans.clear();
   return n;
@@ -142,11 +165,17 @@ Result<int64_t> FakeDaemon::UnbanAll() {
 Result<std::vector<ActiveBan>> FakeDaemon::Banned(const std::optional<std::string>& addr) {
   calls.push_back("Banned " + addr.value_or("*"));
   Status failure;
-  if (TakeFailure(&failure)) return failure;
-  if (addr && !LooksLikeAddress(*addr)) return Status::InvalidArgument("not an IP address");
+  if (TakeFailure(&failure)) {
+    return failure;
+  }
+  if (addr && !LooksLikeAddress(*addr)) {
+    return Status::InvalidArgument("not an IP address");
+  }
   std::vector<ActiveBan> out;
   for (const ActiveBan& b : bans) {
-    if (!addr || b.addr == *addr) out.push_back(b);
+    if (!addr || b.addr == *addr) {
+      out.push_back(b);
+    }
   }
   return out;
 }
@@ -155,16 +184,22 @@ std::vector<std::string> FakeDaemon::Reload(const std::optional<std::string>& ja
   calls.push_back("Reload " + jail.value_or("*"));
   std::vector<std::string> errors;
   errors.swap(reload_errors);
-  if (jail && jails.count(*jail) == 0) errors.push_back("no jail '" + *jail + "'");
+  if (jail && jails.count(*jail) == 0) {
+    errors.push_back("no jail '" + *jail + "'");
+  }
   return errors;
 }
 
 Result<GetValue> FakeDaemon::Get(const std::string& jail, GetKey key) {
   calls.push_back("Get " + jail + " " + std::to_string(static_cast<int>(key)));
   Status failure;
-  if (TakeFailure(&failure)) return failure;
+  if (TakeFailure(&failure)) {
+    return failure;
+  }
   auto it = jails.find(jail);
-  if (it == jails.end()) return Status::NotFound("no jail '" + jail + "'");
+  if (it == jails.end()) {
+    return Status::NotFound("no jail '" + jail + "'");
+  }
   switch (key) {
     case GetKey::kMaxRetry:
       return GetValue(it->second.maxretry);
@@ -182,9 +217,13 @@ Status FakeDaemon::Set(const std::string& jail, const Setting& setting) {
   calls.push_back("Set " + jail + " " + std::to_string(static_cast<int>(setting.key)) + " " +
                   std::to_string(setting.number) + " " + setting.address);
   Status failure;
-  if (TakeFailure(&failure)) return failure;
+  if (TakeFailure(&failure)) {
+    return failure;
+  }
   auto it = jails.find(jail);
-  if (it == jails.end()) return Status::NotFound("no jail '" + jail + "'");
+  if (it == jails.end()) {
+    return Status::NotFound("no jail '" + jail + "'");
+  }
   Jail& j = it->second;
   auto& ign = j.ignoreip;
   switch (setting.key) {
@@ -202,7 +241,9 @@ Status FakeDaemon::Set(const std::string& jail, const Setting& setting) {
       break;
     case SetKey::kDelIgnoreIp: {
       auto pos = std::find(ign.begin(), ign.end(), setting.address);
-      if (pos == ign.end()) return Status::InvalidArgument(setting.address + " is not in ignoreip");
+      if (pos == ign.end()) {
+        return Status::InvalidArgument(setting.address + " is not in ignoreip");
+      }
       ign.erase(pos);
       break;
     }
@@ -213,7 +254,9 @@ Status FakeDaemon::Set(const std::string& jail, const Setting& setting) {
 Status FakeDaemon::FlushLogs() {
   calls.push_back("FlushLogs");
   Status failure;
-  if (TakeFailure(&failure)) return failure;
+  if (TakeFailure(&failure)) {
+    return failure;
+  }
   return Status::Ok();
 }
 

@@ -30,7 +30,7 @@ class FakeDaemon : public DaemonFacade {
   FakeDaemon();  // one jail "sshd" watching /var/log/auth.log, and "recidive"
 
   std::vector<std::string> JailNames() override;
-  Result<JailStatus> GetJailStatus(const std::string& jail) override;
+  Result<JailStatus> GetJailStatus(const std::string& jail, bool with_banned_list) override;
   Result<std::vector<BanResult>> Ban(const std::string& jail, std::span<const std::string> addrs,
                                      std::optional<int64_t> seconds, bool force) override;
   Result<std::vector<UnbanResult>> Unban(const std::optional<std::string>& jail,
