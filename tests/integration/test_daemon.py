@@ -118,6 +118,32 @@ class BanTest(DaemonTestCase):
         self.assertEqual(d.kernel_elements(), {"10.0.0.0/8"})
 
 
+def write_utmp(path, host):
+    """One USER_PROCESS record (glibc x86_64 layout, 384 bytes) for a login from `host`."""
+    import struct
+    rec = struct.pack("<h2xi32s4s32s256shhiii16s20s", 7, os.getpid(), b"pts/7", b"ts/7",
+                      b"admin", host.encode(), 0, 0, 0, int(time.time()), 0, b"\0" * 16, b"\0" * 20)
+    assert len(rec) == 384
+    with open(path, "wb") as fh:
+        fh.write(rec)
+
+
+class LoggedInTest(DaemonTestCase):
+    def test_address_with_a_live_login_session_is_not_banned(self):
+        d = self.make("")
+        with open(os.path.join(d.conf, "jail.toml"), "w") as fh:
+            fh.write(jails(d.logs))
+        open(d.path("auth.log"), "w").close()
+        utmp = os.path.join(d.dir, "utmp")
+        write_utmp(utmp, "192.0.2.123")
+        d.start(extra=["--utmp", utmp])
+        d.append("auth.log", [sshd_fail("192.0.2.123")] * 3 + [sshd_fail("192.0.2.124")] * 3)
+        wait_until(lambda: "192.0.2.124" in d.kernel_elements(), what="the other address banned")
+        self.assertNotIn("192.0.2.123", d.kernel_elements())
+        self.assertEqual(d.client("status", "sshd")["counters"]["ignored_logged_in"], 1)
+        self.assertIn("not banning 192.0.2.123: it has a live login session", d.log_text())
+
+
 class RotationTest(DaemonTestCase):
     N = 300
 
