@@ -29,9 +29,13 @@ StoredBan MakeBan(uint32_t i) {
   StoredBan b;
   b.jail = i % 3 == 0 ? "sshd" : (i % 3 == 1 ? "nginx-http-auth" : "postfix");
   // Synthetic addresses (10/8 and 2001:db8::/32), stored only, never given to a firewall.
-  b.target = i % 4 == 3 ? *Cidr::Parse("2001:db8::" + std::to_string(i % 65536) + ":" +
-                                       std::to_string(i / 65536))
-                        : Cidr(IpAddress::FromV4(0x0a000000u + i));
+  if (i % 4 == 3) {
+    char text[64];
+    std::snprintf(text, sizeof text, "2001:db8::%x:%x", i >> 16, i & 0xffff);
+    b.target = *Cidr::Parse(text);
+  } else {
+    b.target = Cidr(IpAddress::FromV4(0x0a000000u + i));
+  }
   b.start = 1700000000;
   b.end = b.start + 3600 + i % 7200;
   b.failures = 5;
@@ -84,9 +88,10 @@ int main(int argc, char** argv) {
   auto counts = store.LoadHistoryCounts(1700000000 - 7 * 86400);
   if (!counts.ok()) return Fail(counts.status());
   auto t3 = Clock::now();
-  std::printf("restore: open (incl. quick_check) %.1f ms, LoadActiveBans %zu in %.1f ms, "
-              "LoadHistoryCounts %zu in %.1f ms, total %.1f ms\n",
-              Ms(t1 - t0), bans->size(), Ms(t2 - t1), counts->size(), Ms(t3 - t2), Ms(t3 - t0));
+  std::printf(
+      "restore: open (incl. quick_check) %.1f ms, LoadActiveBans %zu in %.1f ms, "
+      "LoadHistoryCounts %zu in %.1f ms, total %.1f ms\n",
+      Ms(t1 - t0), bans->size(), Ms(t2 - t1), counts->size(), Ms(t3 - t2), Ms(t3 - t0));
 
   for (bool full : {false, true}) {
     SqliteBanStore s2(SqliteBanStoreOptions{dir + "/small.db", full, 0});

@@ -1,4 +1,5 @@
 // The BanStore contract, run against both implementations.
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -6,8 +7,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "portcullis/ban_store.h"
 #include "store/memory_ban_store.h"
@@ -209,7 +208,8 @@ TEST_P(BanStoreContract, PositionsKeepTheLastSavedSet) {
   std::vector<FilePosition> loaded = *store_->LoadPositions();
   std::sort(loaded.begin(), loaded.end(),
             [](const FilePosition& x, const FilePosition& y) { return x.path < y.path; });
-  EXPECT_EQ(loaded, (std::vector<FilePosition>{{a.path, 2049, 123456789, 4096, a.head_hash, 256}, b}));
+  EXPECT_EQ(loaded,
+            (std::vector<FilePosition>{{a.path, 2049, 123456789, 4096, a.head_hash, 256}, b}));
 }
 
 TEST_P(BanStoreContract, PurgeDropsOldHistoryAndLongExpiredBans) {
@@ -219,7 +219,7 @@ TEST_P(BanStoreContract, PurgeDropsOldHistoryAndLongExpiredBans) {
   p.permanent = true;
   store_->AddBan(p);
   store_->AddBan(Ban("sshd", "192.0.2.4", 6000, 6600));  // recent
-  ASSERT_TRUE(store_->Purge(5000).ok());  // also commits the queue
+  ASSERT_TRUE(store_->Purge(5000).ok());                 // also commits the queue
   EXPECT_EQ(store_->pending(), 0u);
   std::vector<StoredBan> bans = Sorted(*store_->LoadActiveBans(0));
   ASSERT_EQ(bans.size(), 3u);

@@ -76,8 +76,8 @@ void MemoryBanStore::Apply(const Op& op) {
       bans_[{op.ban.jail, op.ban.target}] = op.ban;
       EventKey ek{op.ban.target, op.ban.jail, op.ban.start};
       if (events_.count(ek) != 0) break;
-      events_[ek] = HistoryEntry{op.ban.jail,   op.ban.target,    op.ban.start,
-                                 op.ban.end,    op.ban.permanent, op.ban.failures};
+      events_[ek] = HistoryEntry{op.ban.jail, op.ban.target,    op.ban.start,
+                                 op.ban.end,  op.ban.permanent, op.ban.failures};
       HistoryCount& c = counts_[{op.ban.jail, op.ban.target}];
       c.jail = op.ban.jail;
       c.target = op.ban.target;
@@ -98,7 +98,8 @@ void MemoryBanStore::Apply(const Op& op) {
       bans_.clear();
       break;
     case OpKind::kForget:
-      std::erase_if(events_, [&](const auto& kv) { return std::get<0>(kv.first) == op.ban.target; });
+      std::erase_if(events_,
+                    [&](const auto& kv) { return std::get<0>(kv.first) == op.ban.target; });
       std::erase_if(counts_, [&](const auto& kv) { return kv.first.second == op.ban.target; });
       break;
   }

@@ -1,5 +1,6 @@
 #include "store/sqlite_ban_store.h"
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -12,8 +13,6 @@
 #include <fstream>
 #include <random>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace portcullis {
 namespace {
@@ -135,8 +134,10 @@ TEST_F(SqliteBanStoreTest, ATruncatedDatabaseIsMovedAside) {
   EXPECT_TRUE(store->LoadActiveBans(100)->empty());
   // A second recovery in the same second does not overwrite the first one's file.
   store.reset();
-  { std::ofstream(path_, std::ios::trunc) << "not a database, long enough to have a header......"
-                                             "..................................................."; }
+  {
+    std::ofstream(path_, std::ios::trunc) << "not a database, long enough to have a header......"
+                                             "...................................................";
+  }
   store = OpenStore(99);
   EXPECT_TRUE(store->recovered_from_corruption());
   EXPECT_TRUE(fs::exists(path_ + ".corrupt-99.1"));
