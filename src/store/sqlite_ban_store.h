@@ -1,0 +1,137 @@
+// The real BanStore: one SQLite database file, by default /var/lib/portcullis/portcullis.db.
+//
+// Layout (schema version 1, kept in PRAGMA user_version and upgraded by an ordered list of
+// migrations in sqlite_ban_store.cc):
+//   bans        active bans, one row per (jail, target)
+//   history     one row per ban event (target, jail, start), for `banned --history`
+//   ban_counts  per (jail, target): count and last ban start, for bantime_increment
+//   positions   the log tailer's file positions
+// Targets are stored as text (Cidr::ToString) so the file can be read with the sqlite3 shell.
+//
+// Durability. The file is in WAL mode with synchronous=NORMAL by default. Commit() returns after
+// SQLite has write()n the transaction's frames and its commit record to the -wal file. Those bytes
+// are in the kernel's page cache at that point, so they survive the death of the PROCESS (kill -9,
+// abort, OOM kill): the kernel writes them out regardless, and the next Open() replays the WAL.
+// synchronous=NORMAL only skips the fsync() per commit, which matters for a power loss or kernel
+// crash — and then the kernel's nftables sets (where the bans actually live) are gone too; after
+// such a reboot the daemon restores what reached the disk, i.e. all but at most the last few
+// seconds of bans. `sync_full` (synchronous=FULL) closes that gap at the price of one fsync per
+// loop iteration that bans something (measured in docs and bench/store_restore_tool.cc).
+//
+// Damage. Open() runs `PRAGMA quick_check`. A file that is not a database, is corrupt (truncated,
+// overwritten) or cannot be opened although it exists is renamed to
+// `<path>.corrupt-<epoch>` (its -wal and -shm too) and a fresh database is created; Open() then
+// returns OK and recovered_from_corruption() is true. A file written by a NEWER schema version is
+// never moved: Open() fails (Unavailable) so that a downgrade does not destroy data.
+//
+// Not thread-safe; one store per file per process. Another process may read the file (the CLI's
+// `--history` when the daemon is down) — WAL readers do not block the writer.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "portcullis/ban_store.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace portcullis {
+
+struct SqliteBanStoreOptions {
+  std::string path;  // the database file; its directory is created (mode 0700) if missing
+  // synchronous=FULL: every Commit also fsyncs, so a committed ban survives a power loss.
+  bool sync_full = false;
+  // Wall-clock time of the Open() call, epoch seconds; names a moved-aside damaged file.
+  int64_t now = 0;
+};
+
+class SqliteBanStore : public BanStore {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  explicit SqliteBanStore(SqliteBanStoreOptions options);
+  ~SqliteBanStore() override;
+
+  Status Open() override;
+  bool recovered_from_corruption() const override { return recovered_; }
+  const std::string& recovery_message() const override { return recovery_message_; }
+
+  Result<std::vector<StoredBan>> LoadActiveBans(int64_t now) override;
+  Result<std::vector<HistoryCount>> LoadHistoryCounts(int64_t since) override;
+  Result<std::vector<FilePosition>> LoadPositions() override;
+  Result<std::vector<HistoryEntry>> History(const Cidr& target, size_t limit) override;
+
+  void AddBan(const StoredBan& ban) override;
+  void PutBan(const StoredBan& ban) override;
+  void RemoveBan(std::string_view jail, const Cidr& target) override;
+  void RemoveJailBans(std::string_view jail) override;
+  void RemoveAllBans() override;
+  void ForgetHistory(const Cidr& target) override;
+  void SavePositions(std::span<const FilePosition> positions) override;
+
+  Status Commit() override;
+  size_t pending() const override { return queue_.size() + (positions_.has_value() ? 1 : 0); }
+  Status Purge(int64_t before) override;
+
+  // Rows whose target text no longer parses, skipped by the last Load call (0 unless the file was
+  // edited by hand).
+  size_t skipped_rows() const { return skipped_rows_; }
+
+  // The integer value of `PRAGMA <name>` (page_count, freelist_count, user_version, auto_vacuum,
+  // journal_mode is not an integer). For tests, the bench and `status`.
+  Result<int64_t> PragmaInt(const std::string& name);
+
+  const std::string& path() const { return options_.path; }
+
+ private:
+  enum class OpKind { kAdd, kPut, kRemove, kRemoveJail, kRemoveAll, kForget };
+  struct Op {
+    OpKind kind;
+    StoredBan ban;  // jail/target only for kRemove, jail for kRemoveJail, target for kForget
+  };
+  enum class OpenOutcome { kOk, kDamaged, kFailed };
+
+  OpenOutcome TryOpen(Status* status);
+  Status MoveAside(const std::string& why);
+  Status Migrate();
+  Status Prepare();
+  void Close();
+  Status Exec(const char* sql);
+  Status Error(int rc, std::string_view what) const;
+  Status ApplyOp(const Op& op);
+  Status WritePositions(const std::vector<FilePosition>& positions);
+  Status Run(sqlite3_stmt* stmt, std::string_view what);
+
+  SqliteBanStoreOptions options_;
+  sqlite3* db_ = nullptr;
+  bool recovered_ = false;
+  std::string recovery_message_;
+  size_t skipped_rows_ = 0;
+
+  std::vector<Op> queue_;
+  std::optional<std::vector<FilePosition>> positions_;
+
+  // Cached prepared statements, finalized in Close().
+  sqlite3_stmt* begin_ = nullptr;
+  sqlite3_stmt* commit_ = nullptr;
+  sqlite3_stmt* rollback_ = nullptr;
+  sqlite3_stmt* upsert_ban_ = nullptr;
+  sqlite3_stmt* insert_event_ = nullptr;
+  sqlite3_stmt* bump_count_ = nullptr;
+  sqlite3_stmt* remove_ban_ = nullptr;
+  sqlite3_stmt* remove_jail_ = nullptr;
+  sqlite3_stmt* remove_all_ = nullptr;
+  sqlite3_stmt* forget_events_ = nullptr;
+  sqlite3_stmt* forget_counts_ = nullptr;
+  sqlite3_stmt* clear_positions_ = nullptr;
+  sqlite3_stmt* insert_position_ = nullptr;
+  sqlite3_stmt* load_bans_ = nullptr;
+  sqlite3_stmt* load_counts_ = nullptr;
+  sqlite3_stmt* load_positions_ = nullptr;
+  sqlite3_stmt* load_history_ = nullptr;
+};
+
+}  // namespace portcullis
