@@ -202,7 +202,25 @@ std::string FormatUnban(const json& result) {
   return out;
 }
 
+std::string FormatHistory(const json& result) {
+  const json& past = Field(result, "history");
+  std::string addr = Str(result, "addr");
+  if (!past.is_array() || past.empty()) return "no bans of " + addr + " on record\n";
+  std::string out = "bans of " + addr + " (newest first):\n";
+  for (const json& b : past) {
+    time_t t = Field(b, "banned_at").is_number() ? Field(b, "banned_at").get<time_t>() : 0;
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&t));
+    const json& secs = Field(b, "seconds");
+    std::string length = secs.is_null() ? "permanent" : FormatDuration(secs.get<int64_t>());
+    out += std::string("  ") + when + "  " + Str(b, "jail") + "  " + Str(b, "addr") + "  " +
+           length + "\n";
+  }
+  return out;
+}
+
 std::string FormatBanned(const json& result) {
+  if (result.contains("history")) return FormatHistory(result);
   const json& bans = Field(result, "bans");
   std::string addr = Str(result, "addr");
   if (!addr.empty()) {

@@ -23,7 +23,7 @@ constexpr Usage kUsages[] = {
     {"unban",
      "unban [JAIL] ADDR...\n       portcullis unban --jail JAIL ADDR...\n"
      "       portcullis unban --all"},
-    {"banned", "banned [ADDR]"},
+    {"banned", "banned [ADDR] | banned --history ADDR"},
     {"reload", "reload [JAIL]"},
     {"get", "get JAIL maxretry|findtime|bantime|ignoreip|banned|logpath"},
     {"set",
@@ -49,6 +49,7 @@ struct Flags {
   bool force = false;
   std::optional<std::string> file;
   bool all = false;
+  bool history = false;
   std::optional<std::string> jail;
 };
 
@@ -175,6 +176,9 @@ Result<ClientInvocation> ParseClientCommand(std::string_view name,
     } else if (flag == "--all") {
       s = no_value();
       flags.all = true;
+    } else if (flag == "--history") {
+      s = no_value();
+      flags.history = true;
     } else if (flag == "--jail") {
       s = need_value(&flags.jail);
     } else {
@@ -254,13 +258,16 @@ Result<ClientInvocation> ParseClientCommand(std::string_view name,
       inv.request["jail"] = pos[0];
     }
   } else if (cmd == "banned") {
-    s = allow({});
+    s = allow({"--history"});
     if (s.ok()) {
-      s = count(0, 1);
+      s = count(flags.history ? 1 : 0, 1);
     }
     inv.request = {{"cmd", cmd}};
     if (pos.size() == 1) {
       inv.request["addr"] = pos[0];
+    }
+    if (flags.history) {
+      inv.request["history"] = true;
     }
   } else if (cmd == "ban") {
     s = count(1, SIZE_MAX);

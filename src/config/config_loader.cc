@@ -1165,7 +1165,7 @@ Config Loader::Load() {
   LoadDaemonFile("portcullis.toml");
   LoadDaemonFile("portcullis.local.toml");
   if (config_.origins.count("database.dbfile") == 0) {
-    config_.database.file = config_.daemon.state_dir + "/portcullis.sqlite3";
+    config_.database.file = config_.daemon.state_dir + "/portcullis.db";
   }
   std::string list_error;
   std::vector<std::string> jail_files = JailFileNames(dir_, &list_error);

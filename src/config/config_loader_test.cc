@@ -150,7 +150,7 @@ TEST_F(ConfigLoaderTest, DaemonSettingsAndLocalOverride) {
   EXPECT_TRUE(config.firewall.hook_forward);
   EXPECT_EQ(config.database.purge_age, 2 * 86400);
   // The database file follows state_dir unless set.
-  EXPECT_EQ(config.database.file, "/srv/state/portcullis.sqlite3");
+  EXPECT_EQ(config.database.file, "/srv/state/portcullis.db");
   EXPECT_EQ(config.origins.at("daemon.log_level"), "portcullis.local.toml:2");
   EXPECT_EQ(config.origins.at("daemon.socket"), "portcullis.toml:2");
   EXPECT_EQ(config.origins.count("daemon.pid_file"), 0u);

@@ -54,7 +54,7 @@ struct FirewallSettings {
 };
 
 struct DatabaseSettings {
-  std::string file = "/var/lib/portcullis/portcullis.sqlite3";  // default follows state_dir
+  std::string file = "/var/lib/portcullis/portcullis.db";  // default follows state_dir
   int64_t purge_age = int64_t{7} * 24 * 3600;  // seconds; ban history older than this is dropped
 
   bool operator==(const DatabaseSettings&) const = default;

@@ -79,6 +79,15 @@ struct ActiveBan {
   int64_t ban_count = 1;     // how many times this address was banned in this jail (recidive)
 };
 
+// One past (or current) ban, for `banned --history ADDR`.
+struct PastBan {
+  std::string jail;
+  std::string addr;          // canonical address or CIDR text
+  int64_t banned_at = 0;     // wall-clock Unix seconds
+  int64_t seconds = 0;       // planned length; kPermanentBan for a permanent ban
+  int64_t failures = 0;      // failures that led to it (0 for a manual ban)
+};
+
 // Keys `get` can read from the daemon. ("banned" and "logpath" are answered from JailStatus.)
 enum class GetKey { kMaxRetry, kFindTime, kBanTime, kIgnoreIp };
 // A number (maxretry; findtime/bantime in seconds, bantime may be kPermanentBan) or a list.
@@ -119,6 +128,9 @@ class DaemonFacade {
   // Active bans; with `addr`, the bans covering that address (a banned CIDR that contains it
   // counts). InvalidArgument if `addr` is not an address.
   virtual Result<std::vector<ActiveBan>> Banned(const std::optional<std::string>& addr) = 0;
+  // Past bans of exactly `addr` (an address or CIDR), newest first, from the ban database.
+  // InvalidArgument if `addr` is not an address or CIDR.
+  virtual Result<std::vector<PastBan>> History(const std::string& addr) = 0;
 
   // Re-reads the configuration (of one jail, or everything). Returns the errors; empty means
   // the new configuration is active. On errors the old configuration keeps running.

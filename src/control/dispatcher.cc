@@ -474,10 +474,29 @@ class Call {
   }
 
   Outcome Banned() {
-    args_.Only({"addr"});
+    args_.Only({"addr", "history"});
     std::optional<std::string> addr = args_.Address("addr", false);
+    bool history = args_.Bool("history");
     if (!args_.ok()) {
       return BadRequest(args_.error());
+    }
+    if (history) {
+      if (!addr) {
+        return BadRequest("\"history\" needs \"addr\"");
+      }
+      Result<std::vector<PastBan>> h = d_->History(*addr);
+      if (!h.ok()) {
+        return FromStatus(h.status());
+      }
+      json past = json::array();
+      for (const PastBan& b : *h) {
+        past.push_back({{"jail", b.jail},
+                        {"addr", b.addr},
+                        {"banned_at", b.banned_at},
+                        {"seconds", SecondsOrNull(b.seconds)},
+                        {"failures", b.failures}});
+      }
+      return json{{"addr", *addr}, {"history", past}};
     }
     Result<std::vector<ActiveBan>> r = d_->Banned(addr);
     if (!r.ok()) {

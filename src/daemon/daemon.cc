@@ -18,10 +18,11 @@
 #include "config/filter_file.h"
 #include "daemon/logging.h"
 #include "daemon/sd_notify.h"
-#include "daemon/state_file.h"
 #include "firewall/memory_firewall.h"
 #include "firewall/nft_firewall.h"
 #include "portcullis/version.h"
+#include "store/memory_ban_store.h"
+#include "store/sqlite_ban_store.h"
 #include "watch/inotify_tailer.h"
 
 namespace portcullis {
@@ -29,6 +30,8 @@ namespace {
 
 constexpr int64_t kRetryDelayMs = 1000;
 constexpr int64_t kPositionSaveIntervalMs = 10000;
+constexpr int64_t kPurgeIntervalMs = 3600 * 1000;
+constexpr size_t kMaxStoredMatches = 5;
 
 std::string JoinLines(const std::vector<std::string>& lines) {
   std::string out;
@@ -114,7 +117,10 @@ Daemon::Daemon(DaemonOptions options)
     : options_(std::move(options)), rng_(std::random_device{}()) {}
 
 Daemon::~Daemon() {
-  if (source_) SavePositions(config_.daemon.state_dir, source_->Positions());
+  if (source_ && store_) {
+    store_->SavePositions(source_->Positions());
+    (void)store_->Commit();
+  }
 }
 
 Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
@@ -156,6 +162,8 @@ Status Daemon::Start(const Config& config) {
     firewall_ = std::move(fw).value();
   }
 
+  OpenStore();
+
   std::map<std::string, JailRuntime> jails;
   std::vector<std::string> errors;
   if (!BuildJails(config, &jails, &errors)) {
@@ -167,6 +175,7 @@ Status Daemon::Start(const Config& config) {
   }
   PORTCULLIS_RETURN_IF_ERROR(ApplyJails(std::move(jails), std::move(order), config));
   AdoptKernelBans();
+  RestoreStoredBans();
 
   if (firewall_->event_fd() >= 0) {
     PORTCULLIS_RETURN_IF_ERROR(loop_->Watch(firewall_->event_fd(), EPOLLIN, [this](uint32_t) {
@@ -297,6 +306,7 @@ Status Daemon::ApplyJails(std::map<std::string, JailRuntime> jails, std::vector<
       BanRecord copy = *rec;
       ledger_.Remove(copy.jail, copy.target);
     }
+    if (store_) store_->RemoveJailBans(installed);
     Status s = firewall_->RemoveJail(installed);
     if (!s.ok()) Log().error("[{}] cannot remove jail from the firewall: {}", installed, s.message());
     else Log().info("[{}] jail removed", installed);
@@ -326,7 +336,12 @@ Status Daemon::RebuildSources() {
     positions = source_->Positions();
     loop_->Unwatch(source_->fd());
   } else {
-    positions = LoadPositions(config_.daemon.state_dir);
+    Result<std::vector<FilePosition>> saved = store_->LoadPositions();
+    if (saved.ok()) {
+      positions = std::move(saved).value();
+    } else {
+      Log().error("database: cannot read saved file positions: {}", saved.status().message());
+    }
   }
   Result<std::unique_ptr<InotifyTailer>> tailer = InotifyTailer::Create();
   if (!tailer.ok()) return tailer.status();
@@ -386,19 +401,23 @@ Status Daemon::Run() {
   SdNotify("READY=1\nSTATUS=watching " + std::to_string(jail_order_.size()) + " jails");
   Log().info("Portcullis started: {} jails, {} active bans", jail_order_.size(), ledger_.size());
   ScheduleDeadline();
-  int64_t last_save = EventLoop::MonotonicMs();
-  loop_->OnIdle([this, &last_save] {
+  last_position_save_ms_ = EventLoop::MonotonicMs();
+  next_purge_ms_ = last_position_save_ms_ + 60 * 1000;  // first purge soon after start
+  ScheduleDeadline();
+  loop_->OnIdle([this] {
     CommitPending();
     int64_t now = EventLoop::MonotonicMs();
-    if (now - last_save >= kPositionSaveIntervalMs) {
-      SavePositions(config_.daemon.state_dir, source_->Positions());
-      last_save = now;
+    if (now - last_position_save_ms_ >= kPositionSaveIntervalMs) {
+      store_->SavePositions(source_->Positions());
+      last_position_save_ms_ = now;
     }
+    CommitStore();
   });
   Status s = loop_->Run();
   SdNotify("STOPPING=1");
   CommitPending();
-  SavePositions(config_.daemon.state_dir, source_->Positions());
+  store_->SavePositions(source_->Positions());
+  CommitStore();
   Log().info("Portcullis stopped ({} bans stay in the kernel until they expire)", ledger_.size());
   return s;
 }
@@ -554,6 +573,9 @@ void Daemon::CommitPending() {
     return;
   }
   retry_at_ms_ = 0;
+  // The bans are in the kernel: make them durable before reporting them as applied.
+  for (const PendingBan& p : pending_) store_->AddBan(ToStored(p.record));
+  CommitStore();
   for (PendingBan& p : pending_) {
     JailRuntime* rt = FindJail(p.jail);
     if (rt != nullptr) {
@@ -583,8 +605,15 @@ void Daemon::LogBan(const BanRecord& rec, const char* how) {
 void Daemon::OnDeadline() {
   int64_t mono = EventLoop::MonotonicMs();
   for (BanRecord& rec : ledger_.Expire(WallNow())) {
+    store_->RemoveBan(rec.jail, rec.target);
     EventLog().info("[{}] Unban {} (expired)", rec.jail, rec.target.ToString());
   }
+  if (mono >= next_purge_ms_) {
+    next_purge_ms_ = mono + kPurgeIntervalMs;
+    Status ps = store_->Purge(WallNow() - config_.database.purge_age);
+    if (!ps.ok()) Log().error("database purge: {}", ps.message());
+  }
+  CommitStore();
   if (retry_at_ms_ != 0 && mono >= retry_at_ms_) {
     retry_at_ms_ = 0;
     Status s = firewall_->Resync();
@@ -610,12 +639,134 @@ void Daemon::ScheduleDeadline() {
   }
   consider(retry_at_ms_);
   if (watchdog_interval_ms_ > 0) consider(next_watchdog_ms_);
+  consider(next_purge_ms_);
   loop_->SetDeadline(next);
 }
 
 Daemon::JailRuntime* Daemon::FindJail(const std::string& name) {
   auto it = jails_.find(name);
   return it == jails_.end() ? nullptr : &it->second;
+}
+
+StoredBan Daemon::ToStored(const BanRecord& rec) const {
+  StoredBan b;
+  b.jail = rec.jail;
+  b.target = rec.target;
+  b.start = rec.start;
+  b.end = rec.end;
+  b.permanent = rec.permanent;
+  b.ban_count = rec.ban_count;
+  b.failures = rec.failures;
+  size_t first = rec.matches.size() > kMaxStoredMatches ? rec.matches.size() - kMaxStoredMatches : 0;
+  b.matches.assign(rec.matches.begin() + static_cast<std::ptrdiff_t>(first), rec.matches.end());
+  return b;
+}
+
+void Daemon::OpenStore() {
+  std::string path = config_.database.file;
+  if (path.empty() || path == ":memory:") {
+    store_ = std::make_unique<MemoryBanStore>();
+    (void)store_->Open();
+    Log().warn("database disabled: bans and positions are not kept across restarts");
+    return;
+  }
+  SqliteBanStoreOptions o;
+  o.path = path;
+  o.now = WallNow();
+  auto sqlite = std::make_unique<SqliteBanStore>(o);
+  Status s = sqlite->Open();
+  if (!s.ok()) {
+    Log().critical("database {} cannot be used: {}; running WITHOUT persistence (bans held by "
+                   "the kernel are still adopted)", path, s.message());
+    store_ = std::make_unique<MemoryBanStore>();
+    (void)store_->Open();
+    return;
+  }
+  if (sqlite->recovered_from_corruption()) {
+    Log().critical("database {} was damaged and has been moved aside: {}", path,
+                   sqlite->recovery_message());
+  }
+  store_ = std::move(sqlite);
+}
+
+void Daemon::RestoreStoredBans() {
+  int64_t now = WallNow();
+  Result<std::vector<HistoryCount>> counts =
+      store_->LoadHistoryCounts(now - config_.database.purge_age);
+  if (counts.ok()) {
+    for (const HistoryCount& h : *counts) {
+      history_.Restore(h.jail, h.target.network(), h.count, h.last_ban);
+    }
+  } else {
+    Log().error("database: cannot read ban history: {}", counts.status().message());
+  }
+  Result<std::vector<StoredBan>> stored = store_->LoadActiveBans(now);
+  if (!stored.ok()) {
+    Log().error("database: cannot read active bans: {}", stored.status().message());
+    return;
+  }
+  // Bans the kernel still holds were adopted already: take the stored facts for them (start,
+  // count, matches) and do not add them again. The rest go back in ONE transaction.
+  FirewallBatch batch;
+  std::vector<BanRecord> restored;
+  size_t adopted = 0;
+  for (StoredBan& b : *stored) {
+    if (FindJail(b.jail) == nullptr) {
+      store_->RemoveBan(b.jail, b.target);  // the jail is gone from the configuration
+      continue;
+    }
+    BanRecord rec;
+    rec.jail = b.jail;
+    rec.target = b.target;
+    rec.start = b.start;
+    rec.end = b.end;
+    rec.permanent = b.permanent;
+    rec.ban_count = b.ban_count;
+    rec.failures = b.failures;
+    rec.matches = std::move(b.matches);
+    if (const BanRecord* held = ledger_.Find(b.jail, b.target)) {
+      // The kernel's remaining time is the truth for when it ends.
+      if (!held->permanent) rec.end = held->end;
+      rec.permanent = held->permanent;
+      ledger_.Put(std::move(rec));
+      ++adopted;
+      continue;
+    }
+    std::optional<std::chrono::milliseconds> timeout;
+    if (!rec.permanent) timeout = std::chrono::milliseconds((rec.end - now) * 1000);
+    batch.Ban(rec.jail, rec.target, timeout);
+    restored.push_back(std::move(rec));
+  }
+  if (!batch.empty()) {
+    Status s = firewall_->Apply(batch);
+    if (!s.ok()) {
+      Log().error("firewall: cannot restore {} saved bans: {}", restored.size(), s.message());
+      return;
+    }
+  }
+  // Bans only the kernel knew about (a lost or new database) become durable too.
+  std::set<std::pair<std::string, Cidr>> known;
+  for (const StoredBan& b : *stored) known.insert({b.jail, b.target});
+  for (const BanRecord* rec : ledger_.List()) {
+    if (known.count({rec->jail, rec->target}) == 0) store_->PutBan(ToStored(*rec));
+  }
+  for (BanRecord& rec : restored) {
+    EventLog().info("[{}] Restore {} {}", rec.jail, rec.target.ToString(),
+                    rec.permanent ? std::string("permanently")
+                                  : "for " + FormatDuration(Duration::Seconds(rec.end - now)));
+    ledger_.Put(std::move(rec));
+  }
+  if (!restored.empty() || adopted > 0) {
+    Log().info("restored {} bans from the database ({} were still in the kernel)",
+               restored.size() + adopted, adopted);
+  }
+  CommitStore();
+}
+
+void Daemon::CommitStore() {
+  if (!store_ || store_->pending() == 0) return;
+  Status s = store_->Commit();
+  if (!s.ok()) Log().error("database: {} (will retry)", s.message());
 }
 
 // ---- DaemonFacade ----
@@ -762,6 +913,15 @@ Result<std::vector<BanResult>> Daemon::Ban(const std::string& jail,
   for (auto& [i, rec] : applied) {
     bool fresh = results[i].outcome == BanOutcome::kBanned;
     if (fresh) {
+      store_->AddBan(ToStored(rec));
+    } else {
+      store_->PutBan(ToStored(rec));
+    }
+  }
+  CommitStore();
+  for (auto& [i, rec] : applied) {
+    bool fresh = results[i].outcome == BanOutcome::kBanned;
+    if (fresh) {
       ++rt->total_banned;
       history_.Record(jail, rec.target.network(), now);
     }
@@ -802,6 +962,7 @@ Result<std::vector<UnbanResult>> Daemon::Unban(const std::optional<std::string>&
   }
   for (const auto& [name, target] : removed) {
     ledger_.Remove(name, target);
+    store_->RemoveBan(name, target);
     if (JailRuntime* rt = FindJail(name)) rt->jail->Forget(target.network());
     EventLog().info("[{}] Unban {} (manual)", name, target.ToString());
   }
@@ -816,6 +977,7 @@ Result<int64_t> Daemon::UnbanAll() {
     if (!s.ok()) return s.WithContext("firewall");
     std::vector<Cidr> targets;
     for (const BanRecord* rec : ledger_.List(name)) targets.push_back(rec->target);
+    store_->RemoveJailBans(name);
     for (const Cidr& t : targets) {
       ledger_.Remove(name, t);
       EventLog().info("[{}] Unban {} (unban --all)", name, t.ToString());
@@ -852,6 +1014,24 @@ Result<std::vector<ActiveBan>> Daemon::Banned(const std::optional<std::string>& 
     b.banned_at = r->start;
     b.ban_count = r->ban_count;
     out.push_back(std::move(b));
+  }
+  return out;
+}
+
+Result<std::vector<PastBan>> Daemon::History(const std::string& addr) {
+  Result<Cidr> target = Cidr::Parse(addr);
+  if (!target.ok()) return target.status();
+  Result<std::vector<HistoryEntry>> entries = store_->History(*target, 1000);
+  if (!entries.ok()) return entries.status();
+  std::vector<PastBan> out;
+  for (const HistoryEntry& e : *entries) {
+    PastBan p;
+    p.jail = e.jail;
+    p.addr = e.target.ToString();
+    p.banned_at = e.time;
+    p.seconds = e.permanent ? kPermanentBan : e.end - e.time;
+    p.failures = e.failures;
+    out.push_back(std::move(p));
   }
   return out;
 }

@@ -26,6 +26,7 @@
 #include "daemon/host_info.h"
 #include "jail/jail.h"
 #include "portcullis/firewall.h"
+#include "portcullis/ban_store.h"
 #include "portcullis/line_source.h"
 
 namespace portcullis {
@@ -56,6 +57,7 @@ class Daemon final : public DaemonFacade, private LineSink {
                                          std::span<const std::string> addrs) override;
   Result<int64_t> UnbanAll() override;
   Result<std::vector<ActiveBan>> Banned(const std::optional<std::string>& addr) override;
+  Result<std::vector<PastBan>> History(const std::string& addr) override;
   std::vector<std::string> Reload(const std::optional<std::string>& jail) override;
   Result<GetValue> Get(const std::string& jail, GetKey key) override;
   Status Set(const std::string& jail, const Setting& setting) override;
@@ -88,6 +90,10 @@ class Daemon final : public DaemonFacade, private LineSink {
                     const Config& config);
   Status RebuildSources();
   void AdoptKernelBans();
+  void OpenStore();
+  void RestoreStoredBans();
+  void CommitStore();
+  StoredBan ToStored(const BanRecord& rec) const;
   void RefreshSelfAddresses();
 
   // LineSink
@@ -112,6 +118,9 @@ class Daemon final : public DaemonFacade, private LineSink {
   std::unique_ptr<Firewall> firewall_;
   std::unique_ptr<FileLineSource> source_;
   std::unique_ptr<HostInfo> host_;
+  std::unique_ptr<BanStore> store_;
+  int64_t next_purge_ms_ = 0;
+  int64_t last_position_save_ms_ = 0;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<ControlServer> server_;
 

@@ -162,6 +162,15 @@ Result<int64_t> FakeDaemon::UnbanAll() {
   return n;
 }
 
+Result<std::vector<PastBan>> FakeDaemon::History(const std::string& addr) {
+  calls.push_back("History " + addr);
+  std::vector<PastBan> out;
+  for (const PastBan& b : history) {
+    if (b.addr == addr) out.push_back(b);
+  }
+  return out;
+}
+
 Result<std::vector<ActiveBan>> FakeDaemon::Banned(const std::optional<std::string>& addr) {
   calls.push_back("Banned " + addr.value_or("*"));
   Status failure;

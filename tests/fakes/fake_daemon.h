@@ -37,6 +37,7 @@ class FakeDaemon : public DaemonFacade {
                                          std::span<const std::string> addrs) override;
   Result<int64_t> UnbanAll() override;
   Result<std::vector<ActiveBan>> Banned(const std::optional<std::string>& addr) override;
+  Result<std::vector<PastBan>> History(const std::string& addr) override;
   std::vector<std::string> Reload(const std::optional<std::string>& jail) override;
   Result<GetValue> Get(const std::string& jail, GetKey key) override;
   Status Set(const std::string& jail, const Setting& setting) override;
@@ -47,6 +48,7 @@ class FakeDaemon : public DaemonFacade {
   std::map<std::string, Jail> jails;  // name -> model
   std::vector<std::string> jail_order;
   std::vector<ActiveBan> bans;
+  std::vector<PastBan> history;
   std::vector<std::string> reload_errors;  // returned by the next Reload
   std::optional<Status> fail_next;
   bool stop_requested = false;
