@@ -22,7 +22,7 @@ namespace proto = protocol;
 constexpr size_t kMaxNameBytes = 64;
 constexpr size_t kMaxAddressBytes = 64;
 constexpr int kMaxDepth = 4;
-constexpr int64_t kMaxMaxRetry = 1000000;
+constexpr int64_t kMaxMaxRetry = 10000;  // as the config loader allows
 
 enum class Access { kAnyone, kReader, kRoot };
 

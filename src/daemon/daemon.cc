@@ -30,6 +30,7 @@ namespace {
 
 constexpr int64_t kRetryDelayMs = 1000;
 constexpr int64_t kPositionSaveIntervalMs = 10000;
+constexpr size_t kMaxPendingBans = 512;
 constexpr int64_t kPurgeIntervalMs = 3600 * 1000;
 constexpr size_t kMaxStoredMatches = 5;
 
@@ -134,8 +135,10 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
 
 Status Daemon::Start(const Config& config) {
   LogOptions log;
-  log.file = config.daemon.log_file == "stderr" ? "" : config.daemon.log_file;
-  log.to_stderr = options_.log_to_stderr || config.daemon.log_file == "stderr";
+  // "stderr" and "journal" mean no file: under systemd, stderr is the journal.
+  bool no_file = config.daemon.log_file == "stderr" || config.daemon.log_file == "journal";
+  log.file = no_file ? "" : config.daemon.log_file;
+  log.to_stderr = options_.log_to_stderr || no_file;
   log.level = LevelName(config.daemon.log_level);
   PORTCULLIS_RETURN_IF_ERROR(InitLogging(log));
   Log().info("Portcullis {} starting (config {})", PORTCULLIS_VERSION, options_.config_dir);
@@ -213,9 +216,14 @@ Status Daemon::Start(const Config& config) {
   watchdog_interval_ms_ = SdWatchdogIntervalMs() / 2;
   if (watchdog_interval_ms_ > 0) next_watchdog_ms_ = EventLoop::MonotonicMs();
 
-  if (!options_.pid_file.empty()) {
-    std::ofstream pf(options_.pid_file, std::ios::trunc);
-    pf << getpid() << "\n";
+  std::string pid_file = options_.pid_file.empty() ? config.daemon.pid_file : options_.pid_file;
+  if (!pid_file.empty()) {
+    std::ofstream pf(pid_file, std::ios::trunc);
+    if (pf) {
+      pf << getpid() << "\n";
+    } else {
+      Log().warn("cannot write pid file {}", pid_file);
+    }
   }
   return Status::Ok();
 }
@@ -511,9 +519,7 @@ void Daemon::Consider(JailRuntime& rt, BanCandidate c, int64_t now) {
   const JailConfig& jc = rt.jail->config();
   Cidr target(c.address);
   if (ledger_.Find(jc.name, target) != nullptr) return;  // already banned: late lines
-  for (const PendingBan& p : pending_) {
-    if (p.jail == jc.name && p.target == target) return;
-  }
+  if (pending_keys_.count({jc.name, target}) != 0) return;
   if (self_.Contains(c.address)) {
     // ignoreself = false lets failures from this host count, but a ban never blocks the host
     // from itself.
@@ -546,7 +552,11 @@ void Daemon::Consider(JailRuntime& rt, BanCandidate c, int64_t now) {
   p.record.matches = std::move(c.matches);
   int64_t since = now - config_.database.purge_age;
   p.record.ban_count = history_.Count(jc.name, c.address, since) + 1;
+  pending_keys_.insert({p.jail, p.target});
   pending_.push_back(std::move(p));
+  // A flood is read in one loop turn: apply bans in chunks on the way, so the first attackers are
+  // blocked within milliseconds and the queue stays small.
+  if (pending_.size() >= kMaxPendingBans) CommitPending();
 }
 
 void Daemon::CommitPending() {
@@ -587,6 +597,7 @@ void Daemon::CommitPending() {
     ledger_.Put(std::move(p.record));
   }
   pending_.clear();
+  pending_keys_.clear();
   ScheduleDeadline();
 }
 
@@ -1089,8 +1100,9 @@ std::vector<std::string> Daemon::Reload(const std::optional<std::string>& jail) 
   if (config->daemon.log_file != config_.daemon.log_file ||
       config->daemon.log_level != config_.daemon.log_level) {
     LogOptions log;
-    log.file = config->daemon.log_file == "stderr" ? "" : config->daemon.log_file;
-    log.to_stderr = options_.log_to_stderr || config->daemon.log_file == "stderr";
+    bool no_file = config->daemon.log_file == "stderr" || config->daemon.log_file == "journal";
+    log.file = no_file ? "" : config->daemon.log_file;
+    log.to_stderr = options_.log_to_stderr || no_file;
     log.level = LevelName(config->daemon.log_level);
     if (Status s = InitLogging(log); !s.ok()) errors.push_back(s.message());
   }

@@ -14,6 +14,7 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "ban/ban_registry.h"
@@ -131,6 +132,13 @@ class Daemon final : public DaemonFacade, private LineSink {
   BanRegistry ledger_;
   BanHistory history_;
   std::vector<PendingBan> pending_;
+  // (jail, target) of pending_, for O(1) duplicate checks during a flood.
+  struct PendingKeyHash {
+    size_t operator()(const std::pair<std::string, Cidr>& k) const {
+      return std::hash<std::string>()(k.first) * 31 + CidrHash()(k.second);
+    }
+  };
+  std::unordered_set<std::pair<std::string, Cidr>, PendingKeyHash> pending_keys_;
   int64_t retry_at_ms_ = 0;  // monotonic: retry a failed firewall transaction
   int64_t watchdog_interval_ms_ = 0;
   int64_t next_watchdog_ms_ = 0;

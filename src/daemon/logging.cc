@@ -116,6 +116,8 @@ Status InitLogging(const LogOptions& options) {
   // Ban events are NOTICE: shown unless the level is above notice.
   st.events->set_level(level <= spdlog::level::warn ? spdlog::level::info : level);
   st.general->flush_on(spdlog::level::debug);
+  // Modules that log through spdlog's default logger (the dry-run firewall) land in our log too.
+  spdlog::set_default_logger(st.general);
   st.events->flush_on(spdlog::level::debug);
   return Status::Ok();
 }
