@@ -800,9 +800,13 @@ LineResult Filter::Impl::Process(std::string_view line, double now) {
         ++end;
       }
     }
-    work.assign(line.data(), dm->begin);
-    work.append(line.data() + end, line.size() - end);
-    text = work;
+    if (dm->begin == 0) {
+      text = line.substr(end);  // the usual case: nothing before the date, no copy needed
+    } else {
+      work.assign(line.data(), dm->begin);
+      work.append(line.data() + end, line.size() - end);
+      text = work;
+    }
   } else if (!no_date_now && (dates == nullptr || !dates->uses_no_date())) {
     r.kind = LineKind::kNoDate;
     return r;
