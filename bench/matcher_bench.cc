@@ -1,5 +1,6 @@
-// Filter::Process on typical sshd lines: a failure, sshd lines that are not failures (one that
-// the prefilter rejects, one that reaches the regexes) and a line from another program.
+// Filter::Process on typical sshd lines: a failure (classic syslog and RFC 3339 time stamps),
+// sshd lines that are not failures (one that the prefilter rejects, one that reaches the regexes),
+// a line from another program, and nginx access lines (date in brackets) for nginx-botsearch.
 #include <benchmark/benchmark.h>
 
 #include <string>
@@ -12,11 +13,11 @@ namespace {
 
 constexpr double kNow = 1795000000;  // Nov 2026
 
-std::unique_ptr<Filter> LoadSshd() {
+std::unique_ptr<Filter> Load(const std::string& name) {
   // The bench binary has no source-dir definition; the filter sits next to this file's folder.
   std::string here = __FILE__;
   std::string root = here.substr(0, here.rfind("/bench/"));
-  Result<FilterDef> def = LoadFilterFile(root + "/filters.d/sshd.toml");
+  Result<FilterDef> def = LoadFilterFile(root + "/filters.d/" + name + ".toml");
   if (!def.ok()) {
     return nullptr;
   }
@@ -24,10 +25,10 @@ std::unique_ptr<Filter> LoadSshd() {
   return f.ok() ? std::move(*f) : nullptr;
 }
 
-void Run(benchmark::State& state, const char* line) {
-  std::unique_ptr<Filter> f = LoadSshd();
+void Run(benchmark::State& state, const char* line, const char* filter = "sshd") {
+  std::unique_ptr<Filter> f = Load(filter);
   if (f == nullptr) {
-    state.SkipWithError("cannot load filters.d/sshd.toml");
+    state.SkipWithError("cannot load the filter from filters.d");
     return;
   }
   for (auto _ : state) {
@@ -42,6 +43,11 @@ void BM_SshdFailure(benchmark::State& state) {
       "Nov 22 10:00:01 gw sshd[1001]: Failed password for invalid user oracle from 203.0.113.7 "
       "port 40122 ssh2");
 }
+void BM_SshdFailureRfc3339(benchmark::State& state) {
+  Run(state,
+      "2026-11-22T10:00:01.123456+00:00 gw sshd-session[1001]: Failed password for invalid user "
+      "oracle from 2001:db8::7 port 40122 ssh2");
+}
 void BM_SshdBenignPrefilterMiss(benchmark::State& state) {
   Run(state,
       "Nov 22 10:00:02 gw sshd[1002]: pam_unix(sshd:session): session opened for user "
@@ -55,11 +61,26 @@ void BM_SshdBenignRegexMiss(benchmark::State& state) {
 void BM_OtherProgram(benchmark::State& state) {
   Run(state, "Nov 22 10:00:04 gw CRON[1004]: pam_unix(cron:session): session closed for user root");
 }
+void BM_NginxAccessFailure(benchmark::State& state) {
+  Run(state,
+      "203.0.113.7 - - [22/Nov/2026:10:00:05 +0000] \"GET /wp-login.php HTTP/1.1\" 404 153 \"-\" "
+      "\"Mozilla/5.0\"",
+      "nginx-botsearch");
+}
+void BM_NginxAccessBenign(benchmark::State& state) {
+  Run(state,
+      "198.51.100.20 - - [22/Nov/2026:10:00:06 +0000] \"GET /index.html HTTP/1.1\" 200 612 \"-\" "
+      "\"Mozilla/5.0\"",
+      "nginx-botsearch");
+}
 
 BENCHMARK(BM_SshdFailure);
+BENCHMARK(BM_SshdFailureRfc3339);
 BENCHMARK(BM_SshdBenignPrefilterMiss);
 BENCHMARK(BM_SshdBenignRegexMiss);
 BENCHMARK(BM_OtherProgram);
+BENCHMARK(BM_NginxAccessFailure);
+BENCHMARK(BM_NginxAccessBenign);
 
 }  // namespace
 }  // namespace portcullis

@@ -316,6 +316,34 @@ TEST(LiteralSet, FindsAnyLiteralAnywhere) {
   EXPECT_FALSE(empty.Search("anything"));
 }
 
+// Against a plain std::string_view::find on pseudo-random text over a small alphabet, so that
+// near misses, overlaps and shared blocks all happen; shortest literals of 3 and 4 bytes.
+TEST(LiteralSet, AgreesWithNaiveSearch) {
+  const std::vector<std::vector<std::string>> sets = {
+      {"abca", "bcab", "aabbcc", "cabcabca"}, {"abc", "cabba", "bb a"}, {"ab c", "b ca"}};
+  uint32_t seed = 12345;
+  auto next = [&seed]() {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 16) & 0x7fff;
+  };
+  for (const auto& literals : sets) {
+    LiteralSet s;
+    s.Build(literals);
+    for (int i = 0; i < 3000; ++i) {
+      std::string text;
+      size_t len = next() % 24;
+      for (size_t j = 0; j < len; ++j) {
+        text.push_back("abc "[next() % 4]);
+      }
+      bool want = false;
+      for (const std::string& l : literals) {
+        want = want || text.find(l) != std::string::npos;
+      }
+      EXPECT_EQ(s.Search(text), want) << text;
+    }
+  }
+}
+
 TEST(LiteralSet, GroupsCanBeSwitchedOff) {
   LiteralSet s;
   s.Build({"always", "gated"}, {0, 3});
