@@ -152,6 +152,7 @@ void SqliteBanStore::Close() {
 }
 
 Status SqliteBanStore::Open() {
+  if (options_.read_only) return OpenReadOnly();
   // The state directory is one level; /var/lib exists on any system that runs us.
   std::string dir = options_.path.substr(0, options_.path.rfind('/') + 1);
   if (!dir.empty() && !Exists(dir) && ::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -173,6 +174,30 @@ Status SqliteBanStore::Open() {
                       : again;
   }
   return Status::Ok();
+}
+
+Status SqliteBanStore::OpenReadOnly() {
+  Close();
+  if (!Exists(options_.path)) return Status::NotFound("no database at " + options_.path);
+  int rc = sqlite3_open_v2(options_.path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    Status s = Error(rc, "open");
+    Close();
+    return s;
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, 200);
+  Result<int64_t> version = PragmaInt("user_version");
+  Status s = version.status();
+  if (version.ok() && *version != kSchemaVersion) {
+    s = Status::Unavailable("sqlite " + options_.path + ": schema version " +
+                            std::to_string(*version) + ", this portcullis reads version " +
+                            std::to_string(kSchemaVersion));
+  }
+  if (s.ok()) s = Prepare();
+  if (!s.ok()) Close();
+  return s;
 }
 
 SqliteBanStore::OpenOutcome SqliteBanStore::TryOpen(Status* status) {

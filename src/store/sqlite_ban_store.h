@@ -46,6 +46,10 @@ struct SqliteBanStoreOptions {
   bool sync_full = false;
   // Wall-clock time of the Open() call, epoch seconds; names a moved-aside damaged file.
   int64_t now = 0;
+  // For the CLI (`banned --history` while the daemon is down, or alongside it: WAL readers do
+  // not block the daemon). Nothing is created, migrated, checked or moved aside: a missing file is
+  // NotFound, another schema version is Unavailable. Commit and Purge fail (PermissionDenied).
+  bool read_only = false;
 };
 
 class SqliteBanStore : public BanStore {
@@ -95,6 +99,7 @@ class SqliteBanStore : public BanStore {
   enum class OpenOutcome { kOk, kDamaged, kFailed };
 
   OpenOutcome TryOpen(Status* status);
+  Status OpenReadOnly();
   Status MoveAside(const std::string& why);
   Status Migrate();
   Status Prepare();

@@ -99,6 +99,27 @@ TEST_F(SqliteBanStoreTest, EverythingSurvivesAReopen) {
   EXPECT_EQ(store->History(b.target, 5)->size(), 1u);
 }
 
+TEST_F(SqliteBanStoreTest, AReadOnlyStoreReadsBesideTheWriterAndNeverWrites) {
+  SqliteBanStoreOptions ro{path_, false, 1, true};
+  {
+    SqliteBanStore missing(ro);
+    EXPECT_EQ(missing.Open().code(), StatusCode::kNotFound);
+    EXPECT_FALSE(fs::exists(path_));
+  }
+  auto writer = OpenStore();
+  writer->AddBan(Ban("sshd", Nth(7), 100, 700));
+  ASSERT_TRUE(writer->Commit().ok());
+  SqliteBanStore reader(ro);
+  ASSERT_TRUE(reader.Open().ok());
+  EXPECT_EQ(reader.History(Nth(7), 10)->size(), 1u);
+  reader.AddBan(Ban("sshd", Nth(8), 100, 700));
+  EXPECT_EQ(reader.Commit().code(), StatusCode::kPermissionDenied);
+  // The writer goes on while the reader is open.
+  writer->AddBan(Ban("sshd", Nth(9), 100, 700));
+  ASSERT_TRUE(writer->Commit().ok());
+  EXPECT_EQ(reader.LoadActiveBans(100)->size(), 2u);
+}
+
 TEST_F(SqliteBanStoreTest, RandomBytesAreMovedAsideAndAFreshDatabaseStarts) {
   {
     std::ofstream f(path_, std::ios::binary);
