@@ -99,6 +99,22 @@ std::string LevelName(LogLevel level) {
   return "info";
 }
 
+LogOptions LogOptionsFor(const DaemonSettings& daemon, bool foreground_stderr) {
+  // "stderr" and "journal" mean no file: under systemd, stderr is the journal.
+  bool no_file = daemon.log_file == "stderr" || daemon.log_file == "journal";
+  LogOptions log;
+  log.file = no_file ? "" : daemon.log_file;
+  log.to_stderr = foreground_stderr || no_file;
+  log.level = LevelName(daemon.log_level);
+  return log;
+}
+
+// "for 9m12s" or "permanently": how long a restored ban still runs.
+std::string DescribeRemaining(const BanRecord& rec, int64_t now) {
+  if (rec.permanent) return "permanently";
+  return "for " + FormatDuration(Duration::Seconds(std::max<int64_t>(0, rec.end - now)));
+}
+
 std::string DescribeBanLength(const BanRecord& rec) {
   if (rec.permanent) return "permanently";
   return "for " + FormatDuration(Duration::Seconds(rec.end - rec.start));
@@ -134,13 +150,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(const DaemonOptions& options) {
 }
 
 Status Daemon::Start(const Config& config) {
-  LogOptions log;
-  // "stderr" and "journal" mean no file: under systemd, stderr is the journal.
-  bool no_file = config.daemon.log_file == "stderr" || config.daemon.log_file == "journal";
-  log.file = no_file ? "" : config.daemon.log_file;
-  log.to_stderr = options_.log_to_stderr || no_file;
-  log.level = LevelName(config.daemon.log_level);
-  PORTCULLIS_RETURN_IF_ERROR(InitLogging(log));
+  PORTCULLIS_RETURN_IF_ERROR(InitLogging(LogOptionsFor(config.daemon, options_.log_to_stderr)));
   Log().info("Portcullis {} starting (config {})", PORTCULLIS_VERSION, options_.config_dir);
 
   Result<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
@@ -397,9 +407,7 @@ void Daemon::AdoptKernelBans() {
       rec.end = rec.permanent ? 0 : now + (e.remaining->count() + 999) / 1000;
       ledger_.Put(rec);
       ++adopted;
-      EventLog().info("[{}] Restore {} {}", name, e.target.ToString(),
-                      rec.permanent ? std::string("permanently")
-                                    : "for " + FormatDuration(Duration::Seconds(rec.end - now)));
+      EventLog().info("[{}] Restore {} {}", name, e.target.ToString(), DescribeRemaining(rec, now));
     }
   }
   if (adopted > 0) Log().info("adopted {} bans already held by the firewall", adopted);
@@ -763,8 +771,7 @@ void Daemon::RestoreStoredBans() {
   }
   for (BanRecord& rec : restored) {
     EventLog().info("[{}] Restore {} {}", rec.jail, rec.target.ToString(),
-                    rec.permanent ? std::string("permanently")
-                                  : "for " + FormatDuration(Duration::Seconds(rec.end - now)));
+                    DescribeRemaining(rec, now));
     ledger_.Put(std::move(rec));
   }
   if (!restored.empty() || adopted > 0) {
@@ -1099,12 +1106,8 @@ std::vector<std::string> Daemon::Reload(const std::optional<std::string>& jail) 
   }
   if (config->daemon.log_file != config_.daemon.log_file ||
       config->daemon.log_level != config_.daemon.log_level) {
-    LogOptions log;
-    bool no_file = config->daemon.log_file == "stderr" || config->daemon.log_file == "journal";
-    log.file = no_file ? "" : config->daemon.log_file;
-    log.to_stderr = options_.log_to_stderr || no_file;
-    log.level = LevelName(config->daemon.log_level);
-    if (Status s = InitLogging(log); !s.ok()) errors.push_back(s.message());
+    Status s = InitLogging(LogOptionsFor(config->daemon, options_.log_to_stderr));
+    if (!s.ok()) errors.push_back(s.message());
   }
   Status s = ApplyJails(std::move(built), std::move(order), *config);
   if (!s.ok()) errors.push_back(s.message());
