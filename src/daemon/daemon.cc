@@ -416,6 +416,7 @@ void Daemon::AdoptKernelBans() {
 Status Daemon::Run() {
   SdNotify("READY=1\nSTATUS=watching " + std::to_string(jail_order_.size()) + " jails");
   Log().info("Portcullis started: {} jails, {} active bans", jail_order_.size(), ledger_.size());
+  FlushLog();
   ScheduleDeadline();
   last_position_save_ms_ = EventLoop::MonotonicMs();
   next_purge_ms_ = last_position_save_ms_ + 60 * 1000;  // first purge soon after start
@@ -428,6 +429,7 @@ Status Daemon::Run() {
       last_position_save_ms_ = now;
     }
     CommitStore();
+    FlushLog();
   });
   Status s = loop_->Run();
   SdNotify("STOPPING=1");
@@ -435,6 +437,7 @@ Status Daemon::Run() {
   store_->SavePositions(source_->Positions());
   CommitStore();
   Log().info("Portcullis stopped ({} bans stay in the kernel until they expire)", ledger_.size());
+  FlushLog();
   return s;
 }
 

@@ -27,6 +27,9 @@ Status InitLogging(const LogOptions& options);
 // Re-opens the log file by name (after logrotate moved it): `portcullis flushlogs`.
 Status ReopenLogFile();
 
+// Writes out buffered lines; the daemon calls it at the end of every loop iteration.
+void FlushLog();
+
 // General messages (startup, warnings, errors).
 spdlog::logger& Log();
 // Ban events, printed with the level name NOTICE.

@@ -63,14 +63,17 @@ int Main(int argc, char** argv) {
   portcullis::Result<std::unique_ptr<portcullis::Daemon>> daemon =
       portcullis::Daemon::Create(opts);
   if (!daemon.ok()) {
+    portcullis::FlushLog();
     std::fprintf(stderr, "portcullisd: cannot start:\n%s\n", daemon.status().message().c_str());
     return 1;
   }
   portcullis::Status s = (*daemon)->Run();
   if (!s.ok()) {
     portcullis::Log().critical("event loop failed: {}", s.message());
+    portcullis::FlushLog();
     return 1;
   }
+  portcullis::FlushLog();
   return 0;
 }
 
