@@ -682,7 +682,12 @@ struct Filter::Impl {
   std::list<Session> lru;
   std::unordered_map<std::string, std::list<Session>::iterator> sessions;
 
+  // True when every <NEED:...> regex takes its session key from the prefregex, so the key, and
+  // with it the flags, are known before the failregexes run.
+  bool need_gate_by_key = false;
+
   LineResult Process(std::string_view line, double now);
+  bool NeedsMet(uint64_t hits, std::string_view text, double t) const;
   void SetFlags(Session* s, uint64_t flags);
   void DropOldest();
   Session* FindSession(std::string_view key, double t);
@@ -769,8 +774,37 @@ Session* Filter::Impl::TouchSession(std::string_view key, double t) {
   return &*last;
 }
 
+// Called when the prefilter found only literals of <NEED:...> regexes (`hits` has bit 0 clear),
+// so no other regex can match: when the line's session does not hold the flags of any group it
+// hit, the failregexes could at best find a NEED branch that Process then drops, and running the
+// alternation (a full miss on the tail of an "Accepted publickey" line) is wasted. Only reads the
+// session table: a session that has aged out answers true, so that Process's own FindSession
+// expires it exactly as before.
+bool Filter::Impl::NeedsMet(uint64_t hits, std::string_view text, double t) const {
+  const PCRE2_SIZE* pov = pref.ovector();
+  std::optional<std::string_view> key = FirstSet(text, pov, pref_key_groups);
+  if (!key || key->empty()) {
+    return false;
+  }
+  auto it = sessions.find(std::string(*key));
+  if (it == sessions.end()) {
+    return false;
+  }
+  const Session& s = *it->second;
+  if (t - s.last > max_age) {
+    return true;
+  }
+  for (size_t g = 0; g < gate_needs.size(); ++g) {
+    if (((hits >> (g + 1)) & 1) != 0 && (s.flags & gate_needs[g]) == gate_needs[g]) {
+      return true;
+    }
+  }
+  return false;
+}
+
 LineResult Filter::Impl::Process(std::string_view line, double now) {
   LineResult r;
+  uint64_t hits = 1;  // literal groups found in the line; bit 0 (or no prefilter): run everything
   if (prefilter) {
     uint64_t open = 1;
     for (size_t g = 0; g < gate_needs.size(); ++g) {
@@ -778,7 +812,8 @@ LineResult Filter::Impl::Process(std::string_view line, double now) {
         open |= uint64_t{2} << g;
       }
     }
-    if (!literal_set.Search(line, open)) {
+    hits = literal_set.Hits(line, open);
+    if (hits == 0) {
       r.kind = LineKind::kSkipped;
       return r;
     }
@@ -838,6 +873,9 @@ LineResult Filter::Impl::Process(std::string_view line, double now) {
 
   if (!fail.valid()) {
     return r;
+  }
+  if ((hits & 1) == 0 && need_gate_by_key && !NeedsMet(hits, text, time)) {
+    return r;  // only <NEED:...> regexes could match, and this line's session lacks the flags
   }
   int rc = fail.Match(subject, match_ctx);
   if (rc < 0) {
@@ -1261,6 +1299,12 @@ Result<std::unique_ptr<Filter>> Filter::CompileImpl(const FilterDef& def, std::s
   impl->prefilter = prefilter;
   if (prefilter) {
     impl->literal_set.Build(all_literals, literal_groups);
+    impl->need_gate_by_key = impl->has_session && impl->pref.valid() &&
+                             !impl->pref_key_groups.empty() &&
+                             std::all_of(impl->branches.begin(), impl->branches.end(),
+                                         [](const Branch& b) {
+                                           return b.needs == 0 || b.key_groups.empty();
+                                         });
   } else {
     impl->literals.clear();
     impl->gate_needs.clear();

@@ -353,6 +353,17 @@ TEST(LiteralSet, GroupsCanBeSwitchedOff) {
   EXPECT_TRUE(s.Search("gated then always", 1));  // a closed hit does not end the scan
 }
 
+TEST(LiteralSet, HitsNamesTheGroupsFound) {
+  LiteralSet s;
+  s.Build({"always", "gated", "other"}, {0, 3, 5});
+  const uint64_t all = 1 | (1u << 3) | (1u << 5);
+  EXPECT_EQ(s.Hits("nothing here", all), 0u);
+  EXPECT_EQ(s.Hits("x gated y other", all), (1u << 3) | (1u << 5));
+  EXPECT_EQ(s.Hits("x gated y other", 1 | (1u << 5)), 1u << 5);  // closed groups are not named
+  EXPECT_EQ(s.Hits("x gated", all), 1u << 3);
+  EXPECT_NE(s.Hits("gated always", all) & 1, 0u);
+}
+
 FilterDef SessionDef() {
   FilterDef def = Def({"^\\[(?<pid>\\d+)\\] too many failures$",
                        "^\\[(?<pid>\\d+)\\] gave up from <HOST>$<NEED:locked>"});
@@ -386,6 +397,34 @@ TEST(FilterSession, FlagRequiredAndConsumed) {
   EXPECT_EQ(r.failure->host, "192.0.2.5");
   EXPECT_EQ(r.failure->user, "root");                                    // from the session
   EXPECT_EQ(HostOf(*f, "[5] gave up from 192.0.2.5", 103), "<missed>");  // used up; [6] still waits
+}
+
+// The session key comes from the prefregex: the flags are checked before the failregexes run,
+// and the outcome must be the same as running them.
+TEST(FilterSession, NeedCheckedBeforeTheFailregexes) {
+  FilterDef def = Def({"^too many failures$", "^gave up from <HOST>$<NEED:locked>",
+                       "^quit from <HOST>$<NEED:quit>"});
+  def.prefregex = "^app\\[(?<pid>\\d+)\\]: (?<content>.+)$";
+  def.has_session = true;
+  def.session.key = "pid";
+  def.session.max_sessions = 10;
+  def.session.max_age = 60;
+  def.session.remember = {"^account (?<user>\\S+) locked$<SET:locked>",
+                          "^account (?<user>\\S+) quit$<SET:quit>"};
+  auto f = MustCompile(def);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(HostOf(*f, "app[5]: gave up from 192.0.2.5", 100), "<skipped>");
+  f->Process("app[6]: account bob locked", 100);
+  EXPECT_EQ(HostOf(*f, "app[5]: gave up from 192.0.2.5", 101), "<missed>");   // no session
+  f->Process("app[5]: account ann quit", 101);
+  EXPECT_EQ(HostOf(*f, "app[5]: gave up from 192.0.2.5", 101), "<missed>");   // wrong flag
+  EXPECT_EQ(HostOf(*f, "app[6]: gave up from 192.0.2.6", 102), "192.0.2.6");  // right flag
+  EXPECT_EQ(HostOf(*f, "app[5]: quit from 192.0.2.5", 102), "192.0.2.5");
+  // An aged-out session is expired by the line, as without the check.
+  f->Process("app[8]: account dee locked", 104);
+  size_t before = f->session_count();
+  EXPECT_EQ(HostOf(*f, "app[8]: gave up from 192.0.2.8", 200), "<missed>");
+  EXPECT_EQ(f->session_count(), before - 1);
 }
 
 TEST(FilterSession, BoundedByCountAndAge) {

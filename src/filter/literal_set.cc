@@ -48,12 +48,13 @@ void LiteralSet::Build(const std::vector<std::string>& literals,
   }
 }
 
-bool LiteralSet::Search(std::string_view text, uint64_t open_groups) const {
+uint64_t LiteralSet::Hits(std::string_view text, uint64_t open_groups) const {
   if (m_ == 0 || text.size() < m_) {
-    return false;
+    return 0;
   }
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
+  uint64_t hits = 0;
   size_t pos = m_ - 1;  // index of the last byte of the window
   while (pos < n) {
     uint32_t b = Block(s + pos - 1);
@@ -65,14 +66,18 @@ bool LiteralSet::Search(std::string_view text, uint64_t open_groups) const {
     size_t start = pos + 1 - m_;
     for (uint32_t li : buckets_[bucket_[b] - 1]) {
       const std::string& l = literals_[li];
-      if (((open_groups >> groups_[li]) & 1) != 0 && n - start >= l.size() &&
+      uint64_t bit = uint64_t{1} << groups_[li];
+      if ((open_groups & bit & ~hits) != 0 && n - start >= l.size() &&
           std::memcmp(s + start, l.data(), l.size()) == 0) {
-        return true;
+        hits |= bit;
+        if ((bit & 1) != 0) {
+          return hits;  // group 0 decides on its own: the caller runs every regex anyway
+        }
       }
     }
     ++pos;
   }
-  return false;
+  return hits;
 }
 
 }  // namespace portcullis

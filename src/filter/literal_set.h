@@ -24,7 +24,14 @@ class LiteralSet {
   void Build(const std::vector<std::string>& literals, const std::vector<uint8_t>& groups = {});
 
   // True when `text` contains at least one literal whose group bit is set in `open_groups`.
-  bool Search(std::string_view text, uint64_t open_groups = 1) const;
+  bool Search(std::string_view text, uint64_t open_groups = 1) const {
+    return Hits(text, open_groups) != 0;
+  }
+
+  // The groups (bit g for group g, only those in `open_groups`) with at least one literal in
+  // `text`; 0 when there is none. Once a group-0 literal is found the scan stops, so with bit 0
+  // set the other bits may be incomplete; without it the result is exact.
+  uint64_t Hits(std::string_view text, uint64_t open_groups = 1) const;
 
  private:
   std::vector<std::string> literals_;
