@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "common/quote.h"
+
 namespace portcullis {
 namespace {
 
@@ -23,27 +25,7 @@ constexpr std::array<Unit, 6> kUnits = {{
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsSpace(char c) { return c == ' ' || c == '\t'; }
 
-// Quotes user text for an error message; control bytes are escaped so the message stays one line.
-std::string Quote(std::string_view text) {
-  constexpr size_t kMaxQuoted = 64;
-  std::string out = "'";
-  for (size_t i = 0; i < text.size() && i < kMaxQuoted; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
-      out += static_cast<char>(c);
-    } else {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  if (text.size() > kMaxQuoted) {
-    out += "...";
-  }
-  out += "'";
-  return out;
-}
+std::string Quote(std::string_view text) { return QuoteForMessage(text); }
 
 // Reads a run of decimal digits at `*pos` into `*value`; false on no digits or overflow.
 bool ReadNumber(std::string_view text, size_t* pos, int64_t* value, bool* overflow) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/quote.h"
+
 namespace portcullis {
 namespace {
 
@@ -11,29 +13,7 @@ namespace {
 // log field cannot make us scan far.
 constexpr size_t kMaxAddressText = 128;
 
-// The error message quotes the offending text, but a log line can hold anything: control bytes
-// and NULs are escaped and long text is cut, so the message stays one printable line.
-std::string Quote(std::string_view text) {
-  constexpr size_t kMaxQuoted = 64;
-  std::string out = "'";
-  const size_t n = std::min(text.size(), kMaxQuoted);
-  for (size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
-      out += static_cast<char>(c);
-    } else {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  if (text.size() > n) {
-    out += "...";
-  }
-  out += "'";
-  return out;
-}
+std::string Quote(std::string_view text) { return QuoteForMessage(text); }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
