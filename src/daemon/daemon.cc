@@ -375,7 +375,7 @@ Status Daemon::RebuildSources() {
         continue;
       }
       rt.patterns.push_back(*id);
-      pattern_jails_[*id].push_back(name);
+      pattern_jails_[*id].push_back(&rt);
     }
   }
   PORTCULLIS_RETURN_IF_ERROR(loop_->Watch(source_->fd(), EPOLLIN, [this](uint32_t) {
@@ -462,31 +462,20 @@ void Daemon::OnLine(const LineOrigin& origin, std::string_view line, bool cut) {
   (void)cut;
   double now = WallNowPrecise();
   // A file named by two patterns of one jail must reach that jail once.
-  const std::string* last = nullptr;
+  std::vector<JailRuntime*>& done = line_jails_;  // a member: no allocation per line
+  done.clear();
   for (PatternId p : origin.patterns) {
     auto it = pattern_jails_.find(p);
     if (it == pattern_jails_.end()) continue;
-    for (const std::string& name : it->second) {
-      if (last != nullptr && *last == name) continue;
-      bool seen = false;
-      for (PatternId q : origin.patterns) {
-        if (q == p) break;
-        auto jt = pattern_jails_.find(q);
-        if (jt != pattern_jails_.end() &&
-            std::find(jt->second.begin(), jt->second.end(), name) != jt->second.end()) {
-          seen = true;
-          break;
-        }
+    for (JailRuntime* rt : it->second) {
+      if (std::find(done.begin(), done.end(), rt) != done.end()) continue;
+      done.push_back(rt);
+      std::optional<BanCandidate> c = rt->jail->OnLine(line, now);
+      if (rt->jail->last_found() && Log().should_log(spdlog::level::debug)) {
+        Log().debug("[{}] Found {} - {:.0f}", rt->jail->name(),
+                    rt->jail->last_found()->first.ToString(), rt->jail->last_found()->second);
       }
-      if (seen) continue;
-      last = &name;
-      JailRuntime& rt = jails_.at(name);
-      std::optional<BanCandidate> c = rt.jail->OnLine(line, now);
-      if (rt.jail->last_found() && Log().should_log(spdlog::level::debug)) {
-        Log().debug("[{}] Found {} - {:.0f}", name, rt.jail->last_found()->first.ToString(),
-                    rt.jail->last_found()->second);
-      }
-      if (c) Consider(rt, std::move(*c), static_cast<int64_t>(now));
+      if (c) Consider(*rt, std::move(*c), static_cast<int64_t>(now));
     }
   }
 }

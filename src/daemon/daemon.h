@@ -127,7 +127,10 @@ class Daemon final : public DaemonFacade, private LineSink {
 
   std::map<std::string, JailRuntime> jails_;
   std::vector<std::string> jail_order_;
-  std::unordered_map<PatternId, std::vector<std::string>> pattern_jails_;
+  // The jails reading each watched pattern; rebuilt with jails_ (RebuildSources), so the pointers
+  // into jails_ stay valid.
+  std::unordered_map<PatternId, std::vector<JailRuntime*>> pattern_jails_;
+  std::vector<JailRuntime*> line_jails_;  // scratch for OnLine
   AddressSet self_;
   BanRegistry ledger_;
   BanHistory history_;
