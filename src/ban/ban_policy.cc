@@ -11,105 +11,78 @@ constexpr int kMaxExponent = 20;
 
 }  // namespace
 
-BanHistory::JailRecord* BanHistory::Find(std::string_view jail, const IpAddress& address) {
-  auto it = by_address_.find(address);
-  if (it == by_address_.end()) {
-    return nullptr;
+std::optional<uint16_t> BanHistory::JailId(std::string_view jail) const {
+  for (size_t i = 0; i < jails_.size(); ++i) {
+    if (jails_[i] == jail) return static_cast<uint16_t>(i);
   }
-  for (JailRecord& r : it->second) {
-    if (r.jail == jail) {
-      return &r;
-    }
-  }
-  return nullptr;
+  return std::nullopt;
+}
+
+uint16_t BanHistory::InternJail(std::string_view jail) {
+  if (std::optional<uint16_t> id = JailId(jail)) return *id;
+  jails_.emplace_back(jail);  // jail names come from the configuration: never 65,536 of them
+  return static_cast<uint16_t>(jails_.size() - 1);
 }
 
 void BanHistory::Record(std::string_view jail, const IpAddress& address, int64_t time) {
-  if (JailRecord* r = Find(jail, address)) {
-    if (r->count < std::numeric_limits<int>::max()) {
-      ++r->count;
-    }
-    r->last_ban = std::max(r->last_ban, time);
-    return;
+  Entry& r = records_[Key{address, InternJail(jail)}];
+  if (r.count < std::numeric_limits<int>::max()) {
+    ++r.count;
   }
-  by_address_[address].push_back({std::string(jail), 1, time});
+  r.last_ban = r.count == 1 ? time : std::max(r.last_ban, time);
 }
 
 void BanHistory::Restore(std::string_view jail, const IpAddress& address, int count,
                          int64_t last_ban) {
   if (count <= 0) {
-    auto it = by_address_.find(address);
-    if (it == by_address_.end()) {
-      return;
-    }
-    std::erase_if(it->second, [jail](const JailRecord& r) { return r.jail == jail; });
-    if (it->second.empty()) {
-      by_address_.erase(it);
-    }
+    if (std::optional<uint16_t> id = JailId(jail)) records_.erase(Key{address, *id});
     return;
   }
-  if (JailRecord* r = Find(jail, address)) {
-    r->count = count;
-    r->last_ban = last_ban;
-    return;
-  }
-  by_address_[address].push_back({std::string(jail), count, last_ban});
+  records_[Key{address, InternJail(jail)}] = {last_ban, count};
 }
 
 int BanHistory::Count(std::string_view jail, const IpAddress& address, int64_t since) const {
-  auto it = by_address_.find(address);
-  if (it == by_address_.end()) {
+  std::optional<uint16_t> id = JailId(jail);
+  if (!id) {
     return 0;
   }
-  for (const JailRecord& r : it->second) {
-    if (r.jail == jail) {
-      return r.last_ban >= since ? r.count : 0;
-    }
-  }
-  return 0;
+  auto it = records_.find(Key{address, *id});
+  return it != records_.end() && it->second.last_ban >= since ? it->second.count : 0;
 }
 
 int BanHistory::CountAllJails(const IpAddress& address, int64_t since) const {
-  auto it = by_address_.find(address);
-  if (it == by_address_.end()) {
-    return 0;
-  }
   int64_t total = 0;
-  for (const JailRecord& r : it->second) {
-    if (r.last_ban >= since) {
-      total += r.count;
+  for (size_t i = 0; i < jails_.size(); ++i) {
+    auto it = records_.find(Key{address, static_cast<uint16_t>(i)});
+    if (it != records_.end() && it->second.last_ban >= since) {
+      total += it->second.count;
     }
   }
   return static_cast<int>(std::min<int64_t>(total, std::numeric_limits<int>::max()));
 }
 
 std::optional<int64_t> BanHistory::LastBan(std::string_view jail, const IpAddress& address) const {
-  auto it = by_address_.find(address);
-  if (it == by_address_.end()) {
+  std::optional<uint16_t> id = JailId(jail);
+  if (!id) {
     return std::nullopt;
   }
-  for (const JailRecord& r : it->second) {
-    if (r.jail == jail) {
-      return r.last_ban;
-    }
+  auto it = records_.find(Key{address, *id});
+  if (it == records_.end()) {
+    return std::nullopt;
   }
-  return std::nullopt;
+  return it->second.last_ban;
 }
 
-bool BanHistory::Forget(const IpAddress& address) { return by_address_.erase(address) > 0; }
+bool BanHistory::Forget(const IpAddress& address) {
+  bool any = false;
+  for (size_t i = 0; i < jails_.size(); ++i) {
+    any |= records_.erase(Key{address, static_cast<uint16_t>(i)}) > 0;
+  }
+  return any;
+}
 
 size_t BanHistory::Purge(int64_t before) {
-  size_t dropped = 0;
-  for (auto it = by_address_.begin(); it != by_address_.end();) {
-    dropped +=
-        std::erase_if(it->second, [before](const JailRecord& r) { return r.last_ban < before; });
-    if (it->second.empty()) {
-      it = by_address_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  return dropped;
+  return std::erase_if(records_, [before](const auto& kv) { return kv.second.last_ban < before; });
 }
 
 Status BanPolicy::Validate(const BanPolicyOptions& o) {

@@ -55,7 +55,8 @@ inline constexpr int64_t kDefaultMaxBanSeconds = int64_t{10} * 365 * 86400;
 // The ban history of addresses: per address and jail, how many times it was banned and when last.
 // Like fail2ban's `bips` rows, an (address, jail) record counts as a whole while its last ban is
 // recent enough: Count(..., since) is the record's count if its last ban is at or after `since`,
-// else 0. Memory: one small record per (address, jail) ever banned; Purge bounds it.
+// else 0. Memory: one 16-byte record per (address, jail) ever banned in a hash node (about 72
+// bytes each); Purge bounds it.
 class BanHistory {
  public:
   // Adds one ban of `address` in `jail` at `time` (epoch seconds).
@@ -74,16 +75,27 @@ class BanHistory {
   bool Forget(const IpAddress& address);
   // Drops records whose last ban is before `before`; returns how many records went.
   size_t Purge(int64_t before);
-  size_t address_count() const { return by_address_.size(); }
+  size_t record_count() const { return records_.size(); }
 
  private:
-  struct JailRecord {
-    std::string jail;
-    int count = 0;
-    int64_t last_ban = 0;
+  // Jail names are interned: a handful of jails, many addresses.
+  struct Key {
+    IpAddress address;
+    uint16_t jail = 0;
+    bool operator==(const Key&) const = default;
   };
-  JailRecord* Find(std::string_view jail, const IpAddress& address);
-  std::unordered_map<IpAddress, std::vector<JailRecord>, IpAddressHash> by_address_;
+  struct KeyHash {
+    size_t operator()(const Key& k) const { return IpAddressHash()(k.address) ^ k.jail; }
+  };
+  struct Entry {
+    int64_t last_ban = 0;
+    int count = 0;
+  };
+  std::optional<uint16_t> JailId(std::string_view jail) const;
+  uint16_t InternJail(std::string_view jail);
+
+  std::vector<std::string> jails_;  // id -> name
+  std::unordered_map<Key, Entry, KeyHash> records_;
 };
 
 class BanPolicy {

@@ -195,7 +195,7 @@ TEST(BanHistory, CountsBansPerJailWhileRecent) {
   EXPECT_EQ(h.Count("sshd", a, 2000), 2);
   EXPECT_EQ(h.Count("sshd", a, 2001), 0);
   EXPECT_EQ(h.CountAllJails(a, 1600), 2);
-  EXPECT_EQ(h.address_count(), 2u);
+  EXPECT_EQ(h.record_count(), 3u);  // a@sshd, a@nginx, b@sshd
   // An out-of-order record does not move the last ban back.
   h.Record("sshd", a, 10);
   EXPECT_EQ(*h.LastBan("sshd", a), 2000);
@@ -213,10 +213,10 @@ TEST(BanHistory, RestoreForgetAndPurge) {
   h.Restore("nginx", a, 1, 100);
   h.Restore("sshd", b, 1, 100);
   EXPECT_EQ(h.Purge(1000), 2u);  // a@nginx and b@sshd
-  EXPECT_EQ(h.address_count(), 1u);
+  EXPECT_EQ(h.record_count(), 1u);
   EXPECT_EQ(h.CountAllJails(a, 0), 2);
   h.Restore("sshd", a, 0, 0);  // count 0 removes
-  EXPECT_EQ(h.address_count(), 0u);
+  EXPECT_EQ(h.record_count(), 0u);
   h.Record("sshd", b, 1);
   EXPECT_TRUE(h.Forget(b));
   EXPECT_FALSE(h.Forget(b));

@@ -30,7 +30,13 @@ namespace {
 
 constexpr int64_t kRetryDelayMs = 1000;
 constexpr int64_t kPositionSaveIntervalMs = 10000;
-constexpr size_t kMaxPendingBans = 512;
+// Bans queued while a backlog is read are applied in chunks: the first chunk small so that the
+// first attackers are blocked within milliseconds, the next ones twice as large up to the cap, so
+// that a flood costs a few transactions (each store commit rewrites every page it touched).
+constexpr size_t kFirstBanChunk = 512;
+constexpr size_t kMaxBanChunk = 2048;
+// utmp is read at most once a second within one loop iteration (see LoggedIn).
+constexpr int64_t kLoggedInMaxAgeMs = 1000;
 constexpr int64_t kPurgeIntervalMs = 3600 * 1000;
 constexpr size_t kMaxStoredMatches = 5;
 
@@ -220,7 +226,10 @@ Status Daemon::Start(const Config& config) {
 
   PORTCULLIS_RETURN_IF_ERROR(loop_->HandleSignals({SIGHUP, SIGTERM, SIGINT, SIGUSR1},
                                                   [this](int signo) { OnSignal(signo); }));
-  loop_->OnIdle([this] { CommitPending(); });
+  loop_->OnIdle([this] {
+    CommitPending();
+    EndIteration();
+  });
   loop_->OnDeadline([this] { OnDeadline(); });
 
   watchdog_interval_ms_ = SdWatchdogIntervalMs() / 2;
@@ -290,6 +299,9 @@ bool Daemon::BuildJails(const Config& config, std::map<std::string, JailRuntime>
       }
       freeaddrinfo(res);
     }
+    // Failures of addresses this jail already bans (or is about to) do not count again.
+    (*jail)->set_banned_check(
+        [this, name = jc.name](const IpAddress& a) { return IsBannedOrPending(name, a); });
     JailRuntime rt;
     rt.jail = std::move(jail).value();
     rt.policy = std::make_unique<BanPolicy>(po);
@@ -423,6 +435,7 @@ Status Daemon::Run() {
   ScheduleDeadline();
   loop_->OnIdle([this] {
     CommitPending();
+    EndIteration();
     int64_t now = EventLoop::MonotonicMs();
     if (now - last_position_save_ms_ >= kPositionSaveIntervalMs) {
       store_->SavePositions(source_->Positions());
@@ -518,8 +531,7 @@ Duration Daemon::NextBanTime(const JailRuntime& rt, const IpAddress& addr, int64
 void Daemon::Consider(JailRuntime& rt, BanCandidate c, int64_t now) {
   const JailConfig& jc = rt.jail->config();
   Cidr target(c.address);
-  if (ledger_.Find(jc.name, target) != nullptr) return;  // already banned: late lines
-  if (pending_keys_.count({jc.name, target}) != 0) return;
+  if (IsBannedOrPending(jc.name, c.address)) return;  // late lines (Jail checks this first)
   if (self_.Contains(c.address)) {
     // ignoreself = false lets failures from this host count, but a ban never blocks the host
     // from itself.
@@ -529,7 +541,7 @@ void Daemon::Consider(JailRuntime& rt, BanCandidate c, int64_t now) {
     return;
   }
   if (jc.ignore_logged_in) {
-    for (const IpAddress& a : host_->LoggedInAddresses()) {
+    for (const IpAddress& a : LoggedIn()) {
       if (a == c.address) {
         ++rt.refused_logged_in;
         Log().warn("[{}] not banning {}: it has a live login session on this host "
@@ -549,14 +561,17 @@ void Daemon::Consider(JailRuntime& rt, BanCandidate c, int64_t now) {
   p.record.permanent = d.permanent;
   p.record.end = d.permanent ? 0 : now + d.seconds;
   p.record.failures = c.failures;
-  p.record.matches = std::move(c.matches);
+  p.matches = std::move(c.matches);
   int64_t since = now - config_.database.purge_age;
   p.record.ban_count = history_.Count(jc.name, c.address, since) + 1;
   pending_keys_.insert({p.jail, p.target});
   pending_.push_back(std::move(p));
   // A flood is read in one loop turn: apply bans in chunks on the way, so the first attackers are
   // blocked within milliseconds and the queue stays small.
-  if (pending_.size() >= kMaxPendingBans) CommitPending();
+  if (pending_.size() >= ban_chunk_) {
+    CommitPending();
+    ban_chunk_ = std::min(ban_chunk_ * 2, kMaxBanChunk);
+  }
 }
 
 void Daemon::CommitPending() {
@@ -584,7 +599,7 @@ void Daemon::CommitPending() {
   }
   retry_at_ms_ = 0;
   // The bans are in the kernel: make them durable before reporting them as applied.
-  for (const PendingBan& p : pending_) store_->AddBan(ToStored(p.record));
+  for (PendingBan& p : pending_) store_->AddBan(ToStored(p.record, std::move(p.matches)));
   CommitStore();
   for (PendingBan& p : pending_) {
     JailRuntime* rt = FindJail(p.jail);
@@ -621,8 +636,12 @@ void Daemon::OnDeadline() {
   }
   if (mono >= next_purge_ms_) {
     next_purge_ms_ = mono + kPurgeIntervalMs;
-    Status ps = store_->Purge(WallNow() - config_.database.purge_age);
+    const int64_t before = WallNow() - config_.database.purge_age;
+    Status ps = store_->Purge(before);
     if (!ps.ok()) Log().error("database purge: {}", ps.message());
+    // The in-memory history follows the database: without this it would hold every address
+    // ever banned since the start.
+    history_.Purge(before);
   }
   CommitStore();
   if (retry_at_ms_ != 0 && mono >= retry_at_ms_) {
@@ -659,7 +678,29 @@ Daemon::JailRuntime* Daemon::FindJail(const std::string& name) {
   return it == jails_.end() ? nullptr : &it->second;
 }
 
-StoredBan Daemon::ToStored(const BanRecord& rec) const {
+void Daemon::EndIteration() {
+  ban_chunk_ = kFirstBanChunk;
+  logged_in_fresh_ = false;
+}
+
+const std::vector<IpAddress>& Daemon::LoggedIn() {
+  // Read afresh in every loop iteration (a line that arrives after a login sees the session), but
+  // a flood read in one long iteration, with thousands of candidates, reads utmp once a second.
+  const int64_t now = EventLoop::MonotonicMs();
+  if (!logged_in_fresh_ || now - logged_in_read_ms_ >= kLoggedInMaxAgeMs) {
+    logged_in_ = host_->LoggedInAddresses();
+    logged_in_read_ms_ = now;
+    logged_in_fresh_ = true;
+  }
+  return logged_in_;
+}
+
+bool Daemon::IsBannedOrPending(const std::string& jail, const IpAddress& address) const {
+  if (ledger_.HoldsHost(jail, address)) return true;
+  return !pending_keys_.empty() && pending_keys_.count({jail, Cidr(address)}) != 0;
+}
+
+StoredBan Daemon::ToStored(const BanRecord& rec, std::vector<std::string> matches) const {
   StoredBan b;
   b.jail = rec.jail;
   b.target = rec.target;
@@ -668,8 +709,10 @@ StoredBan Daemon::ToStored(const BanRecord& rec) const {
   b.permanent = rec.permanent;
   b.ban_count = rec.ban_count;
   b.failures = rec.failures;
-  size_t first = rec.matches.size() > kMaxStoredMatches ? rec.matches.size() - kMaxStoredMatches : 0;
-  b.matches.assign(rec.matches.begin() + static_cast<std::ptrdiff_t>(first), rec.matches.end());
+  if (matches.size() > kMaxStoredMatches) {
+    matches.erase(matches.begin(), matches.end() - static_cast<std::ptrdiff_t>(kMaxStoredMatches));
+  }
+  b.matches = std::move(matches);
   return b;
 }
 
@@ -717,7 +760,7 @@ void Daemon::RestoreStoredBans() {
     return;
   }
   // Bans the kernel still holds were adopted already: take the stored facts for them (start,
-  // count, matches) and do not add them again. The rest go back in ONE transaction.
+  // count) and do not add them again. The rest go back in ONE transaction.
   FirewallBatch batch;
   std::vector<BanRecord> restored;
   size_t adopted = 0;
@@ -734,7 +777,6 @@ void Daemon::RestoreStoredBans() {
     rec.permanent = b.permanent;
     rec.ban_count = b.ban_count;
     rec.failures = b.failures;
-    rec.matches = std::move(b.matches);
     if (const BanRecord* held = ledger_.Find(b.jail, b.target)) {
       // The kernel's remaining time is the truth for when it ends.
       if (!held->permanent) rec.end = held->end;
@@ -816,6 +858,7 @@ Result<JailStatus> Daemon::GetJailStatus(const std::string& name, bool with_bann
       {"failures", st.failures},
       {"ignored_ip", st.ignored_ip},
       {"too_old", st.too_old},
+      {"already_banned", st.already_banned},
       {"future_dated", st.future},
       {"host_not_address", st.not_address},
       {"ignored_logged_in", rt->refused_logged_in},

@@ -78,6 +78,7 @@ class Daemon final : public DaemonFacade, private LineSink {
     std::string jail;
     Cidr target;
     BanRecord record;
+    std::vector<std::string> matches;  // for the store; the ledger does not keep them
     bool refresh = false;
   };
 
@@ -94,7 +95,13 @@ class Daemon final : public DaemonFacade, private LineSink {
   void OpenStore();
   void RestoreStoredBans();
   void CommitStore();
-  StoredBan ToStored(const BanRecord& rec) const;
+  StoredBan ToStored(const BanRecord& rec, std::vector<std::string> matches = {}) const;
+  // Whether `jail` bans `address` (exactly, not through a wider block) or has its ban queued.
+  bool IsBannedOrPending(const std::string& jail, const IpAddress& address) const;
+  // The addresses of live login sessions (ignore_logged_in), cached within a loop iteration.
+  const std::vector<IpAddress>& LoggedIn();
+  // Called when the loop has drained its events: resets per-iteration state.
+  void EndIteration();
   void RefreshSelfAddresses();
 
   // LineSink
@@ -142,6 +149,10 @@ class Daemon final : public DaemonFacade, private LineSink {
     }
   };
   std::unordered_set<std::pair<std::string, Cidr>, PendingKeyHash> pending_keys_;
+  size_t ban_chunk_ = 512;   // pending bans that trigger a commit within this loop iteration
+  std::vector<IpAddress> logged_in_;
+  int64_t logged_in_read_ms_ = 0;
+  bool logged_in_fresh_ = false;
   int64_t retry_at_ms_ = 0;  // monotonic: retry a failed firewall transaction
   int64_t watchdog_interval_ms_ = 0;
   int64_t next_watchdog_ms_ = 0;

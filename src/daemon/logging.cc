@@ -1,10 +1,13 @@
 #include "daemon/logging.h"
 
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <mutex>
+#include <string>
 
 namespace portcullis {
 namespace {
@@ -47,10 +50,43 @@ class LevelFlag : public spdlog::custom_flag_formatter {
 };
 
 std::unique_ptr<spdlog::formatter> MakeFormatter() {
+  // The pid is written into the pattern once: spdlog's %P calls getpid() for every line.
+  std::string pattern = LogPattern();
+  pattern.replace(pattern.find("%P"), 2, std::to_string(::getpid()));
   auto f = std::make_unique<spdlog::pattern_formatter>();
-  f->add_flag<LevelFlag>('*').set_pattern(LogPattern());
+  f->add_flag<LevelFlag>('*').set_pattern(pattern);
   return f;
 }
+
+// stderr (the journal, under systemd) with the same write policy as the log file: lines are
+// buffered and written when the loop flushes (FlushLog, or a warning), not one write() each.
+// spdlog's stderr sink writes through the unbuffered stdio stream.
+class BufferedStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  ~BufferedStderrSink() override { flush_(); }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    formatter_->format(msg, buffer_);
+    if (buffer_.size() >= kFlushBytes) flush_();
+  }
+  void flush_() override {
+    const char* p = buffer_.data();
+    size_t left = buffer_.size();
+    while (left > 0) {
+      ssize_t n = ::write(STDERR_FILENO, p, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // nowhere to report it: stderr is where errors would go
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+    buffer_.clear();
+  }
+
+ private:
+  static constexpr size_t kFlushBytes = 64 * 1024;
+  spdlog::memory_buf_t buffer_;
+};
 
 struct State {
   std::mutex mu;
@@ -91,7 +127,7 @@ Status BuildSinks(State& st) {
       return Status::IoError("cannot open log file " + st.options.file + ": " + e.what());
     }
   }
-  if (st.options.to_stderr) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  if (st.options.to_stderr) sinks.push_back(std::make_shared<BufferedStderrSink>());
   for (auto& sink : sinks) sink->set_formatter(MakeFormatter());
   st.general->sinks() = sinks;
   st.events->sinks() = sinks;

@@ -1,4 +1,6 @@
 // portcullisd: the daemon.
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -80,6 +82,11 @@ int Main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A fixed mmap threshold: blocks of 64 KiB and more (hash tables and batches that grow during a
+  // flood) get their own mappings and go back to the kernel when freed. glibc's default raises
+  // the threshold after the first such free, and the doubled-and-freed tables then stay in the
+  // heap as holes, counted in RSS for the rest of the daemon's life.
+  mallopt(M_MMAP_THRESHOLD, 64 * 1024);
   try {
     return Main(argc, argv);
   } catch (const std::exception& e) {

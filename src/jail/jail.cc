@@ -76,6 +76,10 @@ std::optional<BanCandidate> Jail::OnLine(std::string_view line, double now) {
     ++stats_.ignored_ip;
     return std::nullopt;
   }
+  if (banned_check_ && banned_check_(*f.address)) {
+    ++stats_.already_banned;
+    return std::nullopt;
+  }
   double t = f.time;
   if (t < now - static_cast<double>(config_.findtime)) {
     ++stats_.too_old;

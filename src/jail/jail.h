@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,7 @@ struct JailStats {
   uint64_t future = 0;          // failure dated more than a minute after now (time zone?)
   uint64_t not_address = 0;     // host is a name, not an address (not resolved on the hot path)
   uint64_t ban_candidates = 0;  // reached maxretry
+  uint64_t already_banned = 0;  // failure from an address this jail bans already (late lines)
 };
 
 struct BanCandidate {
@@ -89,6 +91,13 @@ class Jail {
   // Forgets the pending failures of `address` (after a manual ban or unban).
   void Forget(const IpAddress& address) { window_->Forget(address); }
 
+  // Tells whether this jail already bans (or is about to ban) an address. Failures of such an
+  // address are counted in the stats (total failed, already_banned) but not recorded in the
+  // failure window: a backlog read after a ban, or lines logged while the ban is being applied,
+  // must not produce candidates over and over. Null (the default) means nothing is banned.
+  using BannedCheck = std::function<bool(const IpAddress&)>;
+  void set_banned_check(BannedCheck check) { banned_check_ = std::move(check); }
+
  private:
   Jail(JailConfig config, std::unique_ptr<Filter> filter);
   void RebuildIgnoreSet();
@@ -100,6 +109,7 @@ class Jail {
   std::vector<Cidr> ignore_cidrs_;  // config ignoreip + runtime additions + resolved names
   AddressSet ignore_set_;
   JailStats stats_;
+  BannedCheck banned_check_;
   std::optional<std::pair<IpAddress, double>> last_found_;
 };
 

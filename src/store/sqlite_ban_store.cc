@@ -249,7 +249,7 @@ SqliteBanStore::OpenOutcome SqliteBanStore::TryOpen(Status* status) {
   }
   // Page cache up to 32 MiB (allocated only as used): a first start after a big attack commits
   // ~100k bans in one transaction, and with the default 2 MiB SQLite spills pages mid-transaction.
-  if (Status s = Exec("PRAGMA cache_size=-32768"); !s.ok()) {
+  if (Status s = Exec("PRAGMA cache_size=-1024"); !s.ok()) {
     return fail(sqlite3_extended_errcode(db_), "cache_size");
   }
 
