@@ -79,8 +79,10 @@ std::optional<std::string> SocketPathFromToml(std::string_view text) {
 }
 
 std::string SocketPathFromConfigDir(const std::string& dir) {
-  std::ifstream in(dir + "/portcullis.toml");
-  if (in) {
+  // The daemon merges portcullis.local.toml over portcullis.toml: the local file wins.
+  for (const char* name : {"/portcullis.local.toml", "/portcullis.toml"}) {
+    std::ifstream in(dir + name);
+    if (!in) continue;
     std::stringstream ss;
     ss << in.rdbuf();
     if (std::optional<std::string> path = SocketPathFromToml(ss.str())) {

@@ -7,8 +7,9 @@
 
 namespace portcullis::cli {
 
-// The `socket = "..."` value under `[daemon]` in DIR/portcullis.toml, or the default socket path
-// (protocol::kDefaultSocketPath) when the file or the key is missing.
+// The `socket = "..."` value under `[daemon]` in DIR/portcullis.local.toml, else in
+// DIR/portcullis.toml (the daemon merges them the same way), or the default socket path
+// (protocol::kDefaultSocketPath) when neither file has the key.
 //
 // Stop-gap: a line scanner for this one key, so the CLI does not depend on the config loader
 // (toml++ belongs to src/config/ only). It will be replaced by a call into the config loader.

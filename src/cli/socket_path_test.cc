@@ -29,6 +29,11 @@ TEST(SocketPathFromConfigDir, ReadsTheFileOrFallsBackToTheDefault) {
   EXPECT_EQ(SocketPathFromConfigDir(dir.path("")), "/run/portcullis/portcullis.sock");
   std::ofstream(dir.path("portcullis.toml")) << "[daemon]\r\nsocket = \"/tmp/t.sock\"\r\n";
   EXPECT_EQ(SocketPathFromConfigDir(dir.path("")), "/tmp/t.sock");
+  // The local override wins, as in the daemon; without the key there, portcullis.toml counts.
+  std::ofstream(dir.path("portcullis.local.toml")) << "[daemon]\nsocket = \"/tmp/local.sock\"\n";
+  EXPECT_EQ(SocketPathFromConfigDir(dir.path("")), "/tmp/local.sock");
+  std::ofstream(dir.path("portcullis.local.toml")) << "[daemon]\nlog_level = \"debug\"\n";
+  EXPECT_EQ(SocketPathFromConfigDir(dir.path("")), "/tmp/t.sock");
 }
 
 }  // namespace
