@@ -95,6 +95,9 @@ class BanStore {
   // Every ban still active at `now`: permanent ones, and timed ones with end > now. Expired bans
   // are never returned. Order unspecified.
   virtual Result<std::vector<StoredBan>> LoadActiveBans(int64_t now) = 0;
+  // The same with `matches` left empty: what the daemon restores (its ledger keeps no lines), at a
+  // fraction of the memory for a large database.
+  virtual Result<std::vector<StoredBan>> LoadActiveBansWithoutMatches(int64_t now);
 
   // Every (jail, target) history record whose last ban started at or after `since`
   // (the daemon passes now - dbpurgeage). For BanHistory::Restore. Order unspecified.

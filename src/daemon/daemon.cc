@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <set>
+#include <unordered_set>
 
 #include "config/config_loader.h"
 #include "config/filter_file.h"
@@ -754,15 +755,21 @@ void Daemon::RestoreStoredBans() {
   } else {
     Log().error("database: cannot read ban history: {}", counts.status().message());
   }
-  Result<std::vector<StoredBan>> stored = store_->LoadActiveBans(now);
+  Result<std::vector<StoredBan>> stored = store_->LoadActiveBansWithoutMatches(now);
   if (!stored.ok()) {
     Log().error("database: cannot read active bans: {}", stored.status().message());
     return;
   }
   // Bans the kernel still holds were adopted already: take the stored facts for them (start,
-  // count) and do not add them again. The rest go back in ONE transaction.
+  // count) and do not add them again. The rest go back in ONE transaction. The adopted ones the
+  // database does not know are saved below (ledger records stay put: their addresses identify
+  // them).
+  std::vector<const BanRecord*> kernel_held = ledger_.List();
+  std::unordered_set<const BanRecord*> known;
   FirewallBatch batch;
+  batch.Reserve(stored->size());
   std::vector<BanRecord> restored;
+  restored.reserve(stored->size());
   size_t adopted = 0;
   for (StoredBan& b : *stored) {
     if (FindJail(b.jail) == nullptr) {
@@ -781,6 +788,7 @@ void Daemon::RestoreStoredBans() {
       // The kernel's remaining time is the truth for when it ends.
       if (!held->permanent) rec.end = held->end;
       rec.permanent = held->permanent;
+      known.insert(held);
       ledger_.Put(std::move(rec));
       ++adopted;
       continue;
@@ -790,6 +798,7 @@ void Daemon::RestoreStoredBans() {
     batch.Ban(rec.jail, rec.target, timeout);
     restored.push_back(std::move(rec));
   }
+  *stored = {};  // freed before the firewall builds its messages
   if (!batch.empty()) {
     Status s = firewall_->Apply(batch);
     if (!s.ok()) {
@@ -798,10 +807,8 @@ void Daemon::RestoreStoredBans() {
     }
   }
   // Bans only the kernel knew about (a lost or new database) become durable too.
-  std::set<std::pair<std::string, Cidr>> known;
-  for (const StoredBan& b : *stored) known.insert({b.jail, b.target});
-  for (const BanRecord* rec : ledger_.List()) {
-    if (known.count({rec->jail, rec->target}) == 0) store_->PutBan(ToStored(*rec));
+  for (const BanRecord* rec : kernel_held) {
+    if (known.count(rec) == 0) store_->PutBan(ToStored(*rec));
   }
   for (BanRecord& rec : restored) {
     EventLog().info("[{}] Restore {} {}", rec.jail, rec.target.ToString(),

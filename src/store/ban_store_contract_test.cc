@@ -79,6 +79,19 @@ TEST_P(BanStoreContract, RoundTripsEveryField) {
   EXPECT_EQ(Sorted(*loaded), Sorted({b, p}));
 }
 
+TEST_P(BanStoreContract, LoadsActiveBansWithoutTheirLines) {
+  StoredBan b = Ban("sshd", "192.0.2.9", 1000, 4600);
+  b.failures = 3;
+  b.matches = {"one", "two"};
+  store_->AddBan(b);
+  ASSERT_TRUE(store_->Commit().ok());
+  Result<std::vector<StoredBan>> loaded = store_->LoadActiveBansWithoutMatches(1500);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  b.matches.clear();
+  EXPECT_EQ(*loaded, std::vector<StoredBan>{b});
+  EXPECT_EQ((*store_->LoadActiveBans(1500))[0].matches.size(), 2u);  // still stored
+}
+
 TEST_P(BanStoreContract, ExpiredBansAreNotLoadedButPermanentOnesAre) {
   store_->AddBan(Ban("sshd", "192.0.2.1", 100, 700));
   store_->AddBan(Ban("sshd", "192.0.2.2", 100, 701));

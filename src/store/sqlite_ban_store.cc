@@ -384,6 +384,14 @@ Status SqliteBanStore::Run(sqlite3_stmt* stmt, std::string_view what) {
 }
 
 Result<std::vector<StoredBan>> SqliteBanStore::LoadActiveBans(int64_t now) {
+  return LoadActive(now, true);
+}
+
+Result<std::vector<StoredBan>> SqliteBanStore::LoadActiveBansWithoutMatches(int64_t now) {
+  return LoadActive(now, false);
+}
+
+Result<std::vector<StoredBan>> SqliteBanStore::LoadActive(int64_t now, bool with_matches) {
   if (db_ == nullptr) return Status::Unavailable("sqlite " + options_.path + ": not open");
   StmtReset reset(load_bans_);
   sqlite3_bind_int64(load_bans_, 1, now);
@@ -404,6 +412,7 @@ Result<std::vector<StoredBan>> SqliteBanStore::LoadActiveBans(int64_t now) {
     b.permanent = sqlite3_column_int(load_bans_, 4) != 0;
     b.ban_count = sqlite3_column_int(load_bans_, 5);
     b.failures = sqlite3_column_int(load_bans_, 6);
+    if (!with_matches) continue;
     b.matches = DecodeMatches(static_cast<const char*>(sqlite3_column_blob(load_bans_, 7)),
                               sqlite3_column_bytes(load_bans_, 7));
   }

@@ -64,6 +64,7 @@ class SqliteBanStore : public BanStore {
   const std::string& recovery_message() const override { return recovery_message_; }
 
   Result<std::vector<StoredBan>> LoadActiveBans(int64_t now) override;
+  Result<std::vector<StoredBan>> LoadActiveBansWithoutMatches(int64_t now) override;
   Result<std::vector<HistoryCount>> LoadHistoryCounts(int64_t since) override;
   Result<std::vector<FilePosition>> LoadPositions() override;
   Result<std::vector<HistoryEntry>> History(const Cidr& target, size_t limit) override;
@@ -91,6 +92,7 @@ class SqliteBanStore : public BanStore {
   const std::string& path() const { return options_.path; }
 
  private:
+  Result<std::vector<StoredBan>> LoadActive(int64_t now, bool with_matches);
   enum class OpKind { kAdd, kPut, kRemove, kRemoveJail, kRemoveAll, kForget };
   struct Op {
     OpKind kind;
