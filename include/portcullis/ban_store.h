@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -98,6 +99,9 @@ class BanStore {
   // The same with `matches` left empty: what the daemon restores (its ledger keeps no lines), at a
   // fraction of the memory for a large database.
   virtual Result<std::vector<StoredBan>> LoadActiveBansWithoutMatches(int64_t now);
+  // The stored ban of `target` in `jail`, with its matched lines (`portcullis banned ADDR`);
+  // nullopt if none is stored. Active or not: the caller knows whether it still is.
+  virtual Result<std::optional<StoredBan>> LoadBan(std::string_view jail, const Cidr& target) = 0;
 
   // Every (jail, target) history record whose last ban started at or after `since`
   // (the daemon passes now - dbpurgeage). For BanHistory::Restore. Order unspecified.

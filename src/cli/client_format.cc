@@ -1,6 +1,7 @@
 #include "cli/client_format.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <vector>
 
@@ -219,6 +220,22 @@ std::string FormatHistory(const json& result) {
   return out;
 }
 
+// A log line as the attacker wrote it may hold terminal escape sequences: control bytes are
+// shown as \xNN.
+std::string Printable(const std::string& line) {
+  std::string out;
+  for (unsigned char c : line) {
+    if (c < 0x20 || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 std::string FormatBanned(const json& result) {
   if (result.contains("history")) return FormatHistory(result);
   const json& bans = Field(result, "bans");
@@ -238,7 +255,16 @@ std::string FormatBanned(const json& result) {
       entry += left.is_null() ? " (permanent)" : " (" + TimeLeft(left) + " left)";
       where.push_back(entry);
     }
-    return addr + " is banned in " + Join(where, ", ") + "\n";
+    std::string out = addr + " is banned in " + Join(where, ", ") + "\n";
+    for (const json& b : bans) {
+      const json& lines = Field(b, "matches");
+      if (!lines.is_array() || lines.empty()) continue;
+      out += "lines that led to the " + Str(b, "jail") + " ban:\n";
+      for (const json& l : lines) {
+        if (l.is_string()) out += "  " + Printable(l.get<std::string>()) + "\n";
+      }
+    }
+    return out;
   }
   if (!bans.is_array() || bans.empty()) {
     return "no active bans\n";

@@ -98,6 +98,18 @@ TEST(FormatResult, BannedTableAndOneAddress) {
   EXPECT_EQ(FormatResult({{"cmd", "banned"}}, {{"bans", json::array()}}), "no active bans\n");
 }
 
+TEST(FormatResult, BannedAddressShowsItsLinesWithControlBytesEscaped) {
+  json bans = {{{"jail", "sshd"},
+                {"addr", "192.0.2.1"},
+                {"seconds_left", 60},
+                {"matches", {"Failed password for root from 192.0.2.1", "evil \x1b[2J user"}}}};
+  EXPECT_EQ(FormatResult({{"cmd", "banned"}}, {{"addr", "192.0.2.1"}, {"bans", bans}}),
+            "192.0.2.1 is banned in sshd (1m left)\n"
+            "lines that led to the sshd ban:\n"
+            "  Failed password for root from 192.0.2.1\n"
+            "  evil \\x1b[2J user\n");
+}
+
 TEST(FormatResult, GetSetAndTheRest) {
   EXPECT_EQ(FormatResult({{"cmd", "get"}, {"key", "maxretry"}}, {{"value", 5}}), "5\n");
   EXPECT_EQ(FormatResult({{"cmd", "get"}, {"key", "bantime"}}, {{"value", nullptr}}),

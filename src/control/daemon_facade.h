@@ -77,6 +77,10 @@ struct ActiveBan {
   int64_t seconds_left = 0;  // kPermanentBan if it never expires
   int64_t banned_at = 0;     // wall-clock Unix seconds of the ban
   int64_t ban_count = 1;     // how many times this address was banned in this jail (recidive)
+  int64_t failures = 0;      // failures that led to the ban (0 for manual bans)
+  // The log lines that led to the ban (oldest first), from the database; filled only when one
+  // address is asked about.
+  std::vector<std::string> matches;
 };
 
 // One past (or current) ban, for `banned --history ADDR`.

@@ -504,11 +504,14 @@ class Call {
     }
     json bans = json::array();
     for (const ActiveBan& b : *r) {
-      bans.push_back({{"jail", b.jail},
-                      {"addr", b.addr},
-                      {"seconds_left", SecondsOrNull(b.seconds_left)},
-                      {"banned_at", b.banned_at},
-                      {"ban_count", b.ban_count}});
+      json entry = {{"jail", b.jail},
+                    {"addr", b.addr},
+                    {"seconds_left", SecondsOrNull(b.seconds_left)},
+                    {"banned_at", b.banned_at},
+                    {"ban_count", b.ban_count},
+                    {"failures", b.failures}};
+      if (addr) entry["matches"] = b.matches;
+      bans.push_back(std::move(entry));
     }
     json out = {{"bans", bans}};
     if (addr) {

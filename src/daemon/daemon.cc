@@ -1082,6 +1082,14 @@ Result<std::vector<ActiveBan>> Daemon::Banned(const std::optional<std::string>& 
     b.seconds_left = r->permanent ? kPermanentBan : r->RemainingAt(now);
     b.banned_at = r->start;
     b.ban_count = r->ban_count;
+    b.failures = r->failures;
+    if (addr) {
+      // The ledger keeps no log lines; the database has the ones that led to this ban.
+      Result<std::optional<StoredBan>> stored = store_->LoadBan(r->jail, r->target);
+      if (stored.ok() && stored->has_value() && (*stored)->start == r->start) {
+        b.matches = std::move((*stored)->matches);
+      }
+    }
     out.push_back(std::move(b));
   }
   return out;

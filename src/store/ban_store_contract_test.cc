@@ -79,6 +79,21 @@ TEST_P(BanStoreContract, RoundTripsEveryField) {
   EXPECT_EQ(Sorted(*loaded), Sorted({b, p}));
 }
 
+TEST_P(BanStoreContract, LoadsOneBanWithItsLines) {
+  StoredBan b = Ban("sshd", "2001:db8::7", 1000, 4600);
+  b.failures = 4;
+  b.ban_count = 2;
+  b.matches = {"first line", "second line"};
+  store_->AddBan(b);
+  ASSERT_TRUE(store_->Commit().ok());
+  Result<std::optional<StoredBan>> got = store_->LoadBan("sshd", C("2001:db8::7"));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(**got, b);
+  EXPECT_FALSE(store_->LoadBan("nginx", C("2001:db8::7"))->has_value());
+  EXPECT_FALSE(store_->LoadBan("sshd", C("2001:db8::8"))->has_value());
+}
+
 TEST_P(BanStoreContract, LoadsActiveBansWithoutTheirLines) {
   StoredBan b = Ban("sshd", "192.0.2.9", 1000, 4600);
   b.failures = 3;

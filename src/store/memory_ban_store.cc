@@ -17,6 +17,13 @@ Result<std::vector<StoredBan>> MemoryBanStore::LoadActiveBans(int64_t now) {
   return out;
 }
 
+Result<std::optional<StoredBan>> MemoryBanStore::LoadBan(std::string_view jail,
+                                                        const Cidr& target) {
+  auto it = bans_.find(Key{std::string(jail), target});
+  if (it == bans_.end()) return std::optional<StoredBan>();
+  return std::optional<StoredBan>(it->second);
+}
+
 Result<std::vector<HistoryCount>> MemoryBanStore::LoadHistoryCounts(int64_t since) {
   std::vector<HistoryCount> out;
   for (const auto& [key, count] : counts_) {

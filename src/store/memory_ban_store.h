@@ -23,6 +23,7 @@ class MemoryBanStore : public BanStore {
 
   Status Open() override;
   Result<std::vector<StoredBan>> LoadActiveBans(int64_t now) override;
+  Result<std::optional<StoredBan>> LoadBan(std::string_view jail, const Cidr& target) override;
   Result<std::vector<HistoryCount>> LoadHistoryCounts(int64_t since) override;
   Result<std::vector<FilePosition>> LoadPositions() override;
   Result<std::vector<HistoryEntry>> History(const Cidr& target, size_t limit) override;

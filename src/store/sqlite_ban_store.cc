@@ -141,7 +141,7 @@ void SqliteBanStore::Close() {
   for (sqlite3_stmt** s :
        {&begin_, &commit_, &rollback_, &upsert_ban_, &insert_event_, &bump_count_, &remove_ban_,
         &remove_jail_, &remove_all_, &forget_events_, &forget_counts_, &clear_positions_,
-        &insert_position_, &load_bans_, &load_counts_, &load_positions_, &load_history_}) {
+        &insert_position_, &load_bans_, &load_ban_, &load_counts_, &load_positions_, &load_history_}) {
     sqlite3_finalize(*s);
     *s = nullptr;
   }
@@ -363,6 +363,9 @@ Status SqliteBanStore::Prepare() {
       {&load_bans_,
        "SELECT jail, target, start, end, permanent, ban_count, failures, matches FROM bans"
        " WHERE permanent != 0 OR end > ?1"},
+      {&load_ban_,
+       "SELECT start, end, permanent, ban_count, failures, matches FROM bans"
+       " WHERE jail = ?1 AND target = ?2"},
       {&load_counts_, "SELECT jail, target, count, last_ban FROM ban_counts WHERE last_ban >= ?1"},
       {&load_positions_, "SELECT path, dev, ino, offset, head_hash, head_len FROM positions"},
       {&load_history_,
@@ -418,6 +421,29 @@ Result<std::vector<StoredBan>> SqliteBanStore::LoadActive(int64_t now, bool with
   }
   if (rc != SQLITE_DONE) return Error(rc, "loading active bans");
   return out;
+}
+
+Result<std::optional<StoredBan>> SqliteBanStore::LoadBan(std::string_view jail,
+                                                        const Cidr& target) {
+  if (db_ == nullptr) return Status::Unavailable("sqlite " + options_.path + ": not open");
+  StmtReset reset(load_ban_);
+  std::string text = target.ToString();
+  BindText(load_ban_, 1, jail);
+  BindText(load_ban_, 2, text);
+  int rc = sqlite3_step(load_ban_);
+  if (rc == SQLITE_DONE) return std::optional<StoredBan>();
+  if (rc != SQLITE_ROW) return Error(rc, "reading a ban");
+  StoredBan b;
+  b.jail = std::string(jail);
+  b.target = target;
+  b.start = sqlite3_column_int64(load_ban_, 0);
+  b.end = sqlite3_column_int64(load_ban_, 1);
+  b.permanent = sqlite3_column_int(load_ban_, 2) != 0;
+  b.ban_count = sqlite3_column_int(load_ban_, 3);
+  b.failures = sqlite3_column_int(load_ban_, 4);
+  b.matches = DecodeMatches(static_cast<const char*>(sqlite3_column_blob(load_ban_, 5)),
+                            sqlite3_column_bytes(load_ban_, 5));
+  return std::optional<StoredBan>(std::move(b));
 }
 
 Result<std::vector<HistoryCount>> SqliteBanStore::LoadHistoryCounts(int64_t since) {

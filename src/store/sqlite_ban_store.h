@@ -65,6 +65,7 @@ class SqliteBanStore : public BanStore {
 
   Result<std::vector<StoredBan>> LoadActiveBans(int64_t now) override;
   Result<std::vector<StoredBan>> LoadActiveBansWithoutMatches(int64_t now) override;
+  Result<std::optional<StoredBan>> LoadBan(std::string_view jail, const Cidr& target) override;
   Result<std::vector<HistoryCount>> LoadHistoryCounts(int64_t since) override;
   Result<std::vector<FilePosition>> LoadPositions() override;
   Result<std::vector<HistoryEntry>> History(const Cidr& target, size_t limit) override;
@@ -136,6 +137,7 @@ class SqliteBanStore : public BanStore {
   sqlite3_stmt* clear_positions_ = nullptr;
   sqlite3_stmt* insert_position_ = nullptr;
   sqlite3_stmt* load_bans_ = nullptr;
+  sqlite3_stmt* load_ban_ = nullptr;
   sqlite3_stmt* load_counts_ = nullptr;
   sqlite3_stmt* load_positions_ = nullptr;
   sqlite3_stmt* load_history_ = nullptr;

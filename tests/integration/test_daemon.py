@@ -53,6 +53,15 @@ class BanTest(DaemonTestCase):
         self.assertEqual(st["currently_banned"], 1)
         self.assertRegex(d.log_text(),
                          r"portcullisd\[\d+\]: NOTICE  \[sshd\] Ban 192\.0\.2\.10 for 10m \(3 failures\)")
+        # `banned ADDR` shows the lines that led to the ban (kept in the database, not in memory).
+        ban = d.client("banned", "192.0.2.10")["bans"][0]
+        self.assertEqual(ban["failures"], 3)
+        self.assertEqual(len(ban["matches"]), 3)
+        self.assertIn("from 192.0.2.10", ban["matches"][-1])
+        # More failures of a banned address are counted, not turned into new candidates.
+        d.append("auth.log", [sshd_fail("192.0.2.10")] * 4)
+        wait_until(lambda: d.client("status", "sshd")["counters"]["already_banned"] == 4,
+                   what="4 failures of a banned address counted as already_banned")
 
     def test_ipv6_attacker_is_banned_in_the_v6_set(self):
         d = self.make("")
