@@ -535,6 +535,29 @@ TEST_F(ConfigLoaderTest, JournalBackendErrors) {
       }));
 }
 
+TEST_F(ConfigLoaderTest, JournalPathAndMatchGroups) {
+  dir_.Write("jail.toml",
+             "[sshd]\nenabled = true\nbackend = \"journal\"\njournalmatch = \"_COMM=sshd\"\n"
+             "journalpath = \"/var/log/journal/remote\"\n"
+             "[b]\njournalpath = [\"/ok\", \"relative\"]\n"
+             "[c]\njournalmatch = [\"_COMM=c\", \"+\"]\n"
+             "[d]\njournalpth = \"/x\"\n");
+  EXPECT_EQ(Errors(),
+            (std::vector<std::string>{
+                "jail.toml:7:23: [b] journalpath: expected an absolute path (a journal directory "
+                "or file), got \"relative\"",
+                "jail.toml:9:1: [c] journalmatch: \"+\" must stand between two matches (it "
+                "starts an OR-ed group)",
+                "jail.toml:11:1: [d] journalpth: unknown key; did you mean \"journalpath\"?",
+            }));
+  dir_.Write("jail.toml",
+             "[sshd]\nenabled = true\nbackend = \"journal\"\njournalmatch = \"_COMM=sshd\"\n"
+             "journalpath = \"/var/log/journal/remote\"\n");
+  Config config = Load();
+  EXPECT_EQ(config.FindJail("sshd")->journalpath,
+            (std::vector<std::string>{"/var/log/journal/remote"}));
+}
+
 TEST_F(ConfigLoaderTest, MaxtimeShorterThanBantime) {
   EXPECT_EQ(SshdError("bantime = \"1h\"\nbantime_increment = true\nbantime_maxtime = \"30m\""),
             "jail.local.toml:4:1: [sshd] bantime_maxtime: 30m is shorter than bantime (1h)");
