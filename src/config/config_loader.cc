@@ -1151,11 +1151,10 @@ JailConfig Loader::ResolveJail(const std::string& name, const Layer& jail) {
     const Origin& at = enabled != nullptr ? enabled->origin : jail.first_seen;
     bool journal_only = out.backend == LogBackend::kJournal;
     bool file_only = out.backend == LogBackend::kFile;
+    // backend "journal" without a journalmatch takes its filter's; the daemon checks that one
+    // exists when it loads the filter.
     if (file_only && out.logpath.empty()) {
       Error(at, name, "logpath", "the jail is enabled with backend \"file\" but has no logpath");
-    } else if (journal_only && out.journalmatch.empty()) {
-      Error(at, name, "journalmatch",
-            "the jail is enabled with backend \"journal\" but has no journalmatch");
     } else if (!file_only && !journal_only && out.logpath.empty() && out.journalmatch.empty()) {
       Error(at, name, "logpath", "the jail is enabled but has no logpath (or journalmatch)");
     }

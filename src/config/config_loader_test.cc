@@ -524,8 +524,6 @@ TEST_F(ConfigLoaderTest, JournalBackendErrors) {
   EXPECT_EQ(
       Errors(),
       (std::vector<std::string>{
-          "jail.toml:2:1: [a] journalmatch: the jail is enabled with backend \"journal\" but "
-          "has no journalmatch",
           "jail.toml:6:1: [b] logpath: the jail is enabled with backend \"file\" but has no "
           "logpath",
           "jail.toml:10:28: [c] journalmatch: expected FIELD=value (FIELD in upper case, e.g. "
