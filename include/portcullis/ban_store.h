@@ -7,11 +7,11 @@
 //
 // Read side: called at startup (and by `banned --history`), each call is one query.
 // Write side: buffered. AddBan, PutBan, RemoveBan, RemoveJailBans, RemoveAllBans, ForgetHistory,
-// SavePositions and SaveJournalCursors only queue work in memory and never fail. Commit() writes everything queued
-// since the last successful Commit in ONE transaction. The daemon calls Commit once per loop
-// iteration, right after a successful firewall transaction and before it logs "Ban": a ban the
-// daemon reports as applied is then durable against a kill -9 of the process at any moment
-// (see sqlite_ban_store.h for why WAL with synchronous=NORMAL is enough for that).
+// SavePositions and SaveJournalCursors only queue work in memory and never fail. Commit() writes
+// everything queued since the last successful Commit in ONE transaction. The daemon calls Commit
+// once per loop iteration, right after a successful firewall transaction and before it logs "Ban":
+// a ban the daemon reports as applied is then durable against a kill -9 of the process at any
+// moment (see sqlite_ban_store.h for why WAL with synchronous=NORMAL is enough for that).
 //
 // Times are wall-clock epoch seconds, passed in by the caller; a store never reads a clock.
 //

@@ -702,8 +702,8 @@ const JailKey kJailKeys[] = {
      [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
        auto each = [&s, &n](const toml::node& item, const std::string& value) {
          if (!value.empty() && value.front() == '/') return true;
-         std::string message = "expected an absolute path (a journal directory or file), got " +
-                               Got(item);
+         std::string message =
+             "expected an absolute path (a journal directory or file), got " + Got(item);
          if (&item == &n) {
            s.Error(message);
          } else {

@@ -275,8 +275,8 @@ bool Daemon::BuildJails(const Config& config, std::map<std::string, JailRuntime>
     }
     if (jc.backend == LogBackend::kJournal && jc.journalmatch.empty() &&
         def->journalmatch.empty()) {
-      errors->push_back("[" + jc.name + "] backend \"journal\" needs a journalmatch: the jail "
-                        "sets none and its filter '" + jc.filter + "' has none");
+      errors->push_back("[" + jc.name + "] backend \"journal\" needs a journalmatch (the " +
+                        "jail has none, nor has its filter '" + jc.filter + "')");
       continue;
     }
     Result<std::unique_ptr<Jail>> jail = Jail::Create(jc, *def, &self_);
@@ -492,8 +492,8 @@ void Daemon::RebuildJournalSources(std::map<std::string, std::string> cursors) {
     }
     if (!src.ok()) {
       jj.error = src.status().message();
-      Log().error("[{}] cannot read the systemd journal: {}; the jail runs without input",
-                  name, jj.error);
+      Log().error("[{}] cannot read the systemd journal: {}; the jail runs without input", name,
+                  jj.error);
       continue;
     }
     jj.source = std::move(src).value();

@@ -94,9 +94,8 @@ bool FormatJournalLine(const JournalEntry& entry, int64_t utc_offset_seconds, st
   if (size_t nl = message.find('\n'); nl != std::string_view::npos) message = message.substr(0, nl);
   bool cut = false;
   if (out->size() + message.size() > JournalSource::kMaxLineBytes) {
-    size_t room = out->size() < JournalSource::kMaxLineBytes
-                      ? JournalSource::kMaxLineBytes - out->size()
-                      : 0;
+    size_t room =
+        out->size() < JournalSource::kMaxLineBytes ? JournalSource::kMaxLineBytes - out->size() : 0;
     message = message.substr(0, room);
     cut = true;
   }

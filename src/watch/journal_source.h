@@ -6,8 +6,9 @@
 // journalmatch, turning an entry into the syslog-like line the filters expect, where to start
 // (the tail, or after a saved cursor) and bounded reading.
 //
-// Each entry becomes ONE line:
-//   <RFC 3339 local time, microseconds, offset> <_HOSTNAME> <SYSLOG_IDENTIFIER|_COMM>[<_PID>]: <MESSAGE>
+// Each entry becomes ONE line, "TIME HOST IDENT[PID]: MESSAGE": TIME is __REALTIME_TIMESTAMP as
+// RFC 3339 local time with microseconds and offset, HOST _HOSTNAME, IDENT SYSLOG_IDENTIFIER (else
+// _COMM), PID _PID (else SYSLOG_PID). For example:
 //   2026-11-23T02:46:03.123456+00:00 host sshd[812]: Failed password for root from 192.0.2.7 ...
 // MESSAGE is cut at its first '\n' and at kMaxLineBytes (like lines from files); other bytes pass
 // through unchanged. A missing _HOSTNAME reads "localhost", a missing identifier "unknown", and a
@@ -37,8 +38,8 @@ namespace portcullis {
 
 // The fields of one journal entry that make its line. Absent fields are nullopt.
 struct JournalEntry {
-  uint64_t realtime_usec = 0;  // __REALTIME_TIMESTAMP, microseconds since the epoch (UTC)
-  std::optional<std::string> hostname;    // _HOSTNAME
+  uint64_t realtime_usec = 0;           // __REALTIME_TIMESTAMP, microseconds since the epoch (UTC)
+  std::optional<std::string> hostname;  // _HOSTNAME
   std::optional<std::string> identifier;  // SYSLOG_IDENTIFIER
   std::optional<std::string> comm;        // _COMM
   std::optional<std::string> pid;         // _PID (else SYSLOG_PID)
@@ -100,8 +101,8 @@ class JournalSource final : public LineSource {
     std::string jail;         // for error messages
     std::string description;  // LineOrigin::path and event paths, e.g. "journal (_COMM=sshd)"
     PatternId pattern = 0;    // LineOrigin::patterns for every line
-    std::vector<std::string> matches;  // validated by ValidateJournalMatches
-    std::string cursor;                // saved cursor; empty = start at the tail
+    std::vector<std::string> matches;     // validated by ValidateJournalMatches
+    std::string cursor;                   // saved cursor; empty = start at the tail
     size_t max_batch = kDefaultMaxBatch;  // entries per OnReadable call
     // Local time zone offset for an epoch second; null = localtime_r's tm_gmtoff.
     int64_t (*utc_offset)(int64_t epoch_seconds) = nullptr;

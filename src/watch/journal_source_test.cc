@@ -216,7 +216,8 @@ TEST(FormatJournalLine, CutsAtTheFirstNewlineAndAtTheCap) {
   e.message = std::string("first\0line", 10) + "\nInvalid user root from 192.0.2.9";
   std::string line;
   EXPECT_FALSE(FormatJournalLine(e, 0, &line));
-  EXPECT_EQ(line, "1970-01-01T00:00:00.000000+00:00 localhost x: " + std::string("first\0line", 10));
+  EXPECT_EQ(line,
+            "1970-01-01T00:00:00.000000+00:00 localhost x: " + std::string("first\0line", 10));
   e.message = std::string(100000, 'a');
   EXPECT_TRUE(FormatJournalLine(e, 0, &line));
   EXPECT_EQ(line.size(), JournalSource::kMaxLineBytes);

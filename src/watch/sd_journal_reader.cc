@@ -90,8 +90,8 @@ Result<const SdJournalApi*> LoadApi(const char* library) {
     }
   }
   if (!l.error.empty()) {
-    return Status::Unavailable("cannot load " + std::string(library) + " (needed to read the "
-                               "systemd journal): " + l.error);
+    return Status::Unavailable("cannot load " + std::string(library) +
+                               " (needed to read the systemd journal): " + l.error);
   }
   return &l.api;
 }
