@@ -138,6 +138,10 @@ Result<std::unique_ptr<JournalSource>> JournalSource::Create(std::unique_ptr<Jou
         Result<bool> same = r.TestCursor(src->options_.cursor);
         if (!same.ok()) return same.status();
         src->deliver_current_ = !*same;
+      } else {
+        // Nothing at or after the saved place (the journal was vacuumed or replaced): take the
+        // tail, so the reader sits on an entry or at the head rather than past the end.
+        positioned = false;
       }
     } else {
       src->pending_error_ =

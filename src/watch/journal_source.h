@@ -58,7 +58,7 @@ class JournalReader {
 
   virtual Status AddMatch(std::string_view field_equals_value) = 0;  // sd_journal_add_match
   virtual Status AddDisjunction() = 0;                               // sd_journal_add_disjunction
-  // Positions after the last entry: the next Next() returns only entries added later.
+  // Positions after the last matching entry: the next Next() returns only entries added later.
   virtual Status SeekTail() = 0;
   // Positions at (or, if it is gone, near) the entry of `cursor`; Next() then returns that entry
   // or the one after it (TestCursor tells which).
@@ -94,7 +94,7 @@ bool FormatJournalLine(const JournalEntry& entry, int64_t utc_offset_seconds, st
 
 class JournalSource final : public LineSource {
  public:
-  static constexpr size_t kMaxLineBytes = 64 * 1024;
+  static constexpr size_t kMaxLineBytes = size_t{64} * 1024;
   static constexpr size_t kDefaultMaxBatch = 4096;
 
   struct Options {

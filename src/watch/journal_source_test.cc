@@ -280,6 +280,17 @@ TEST_F(JournalSourceTest, SavedCursorAtTheEndReadsOnlyLaterEntries) {
   EXPECT_THAT(sink_.Messages(), ElementsAre("3"));
 }
 
+TEST_F(JournalSourceTest, SavedCursorPastEveryEntryFallsBackToTheTail) {
+  for (const char* m : {"1", "2"}) journal_.Add(m);
+  auto src = Make("c9");
+  EXPECT_THAT(journal_.calls, ElementsAre("match _COMM=sshd", "seek c9", "tail"));
+  EXPECT_EQ(src->cursor(), "c2");
+  journal_.Add("3");
+  ASSERT_TRUE(src->OnReadable(sink_).ok());
+  EXPECT_THAT(sink_.Messages(), ElementsAre("3"));
+  EXPECT_TRUE(sink_.events.empty());
+}
+
 TEST_F(JournalSourceTest, RefusedCursorFallsBackToTheTailAndSaysSo) {
   for (const char* m : {"1", "2"}) journal_.Add(m);
   auto src = Make("garbage");

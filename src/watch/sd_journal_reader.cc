@@ -24,6 +24,7 @@ struct SdJournalApi {
   decltype(&sd_journal_add_match) add_match = nullptr;
   decltype(&sd_journal_add_disjunction) add_disjunction = nullptr;
   decltype(&sd_journal_seek_tail) seek_tail = nullptr;
+  decltype(&sd_journal_seek_head) seek_head = nullptr;
   decltype(&sd_journal_seek_cursor) seek_cursor = nullptr;
   decltype(&sd_journal_previous) previous = nullptr;
   decltype(&sd_journal_next) next = nullptr;
@@ -74,6 +75,7 @@ Result<const SdJournalApi*> LoadApi(const char* library) {
                 Bind(lib, "sd_journal_add_match", &a.add_match, &e) &&
                 Bind(lib, "sd_journal_add_disjunction", &a.add_disjunction, &e) &&
                 Bind(lib, "sd_journal_seek_tail", &a.seek_tail, &e) &&
+                Bind(lib, "sd_journal_seek_head", &a.seek_head, &e) &&
                 Bind(lib, "sd_journal_seek_cursor", &a.seek_cursor, &e) &&
                 Bind(lib, "sd_journal_previous", &a.previous, &e) &&
                 Bind(lib, "sd_journal_next", &a.next, &e) &&
@@ -120,7 +122,15 @@ class SdJournalReader final : public JournalReader {
     // Step back onto the last entry: Next() then returns only entries added later (without it,
     // some libsystemd versions return the last entry again).
     r = api_->previous(j_);
-    return r < 0 ? SdError("sd_journal_previous", r) : Status::Ok();
+    if (r < 0) return SdError("sd_journal_previous", r);
+    if (r == 0) {
+      // No matching entry at all. Left at the bare tail, libsystemd 252 returns the entries of
+      // the next append but never those of later ones (seen with journal files written by
+      // systemd-journal-remote). From the head, every matching entry is a new one anyway.
+      r = api_->seek_head(j_);
+      if (r < 0) return SdError("sd_journal_seek_head", r);
+    }
+    return Status::Ok();
   }
   Status SeekCursor(const std::string& cursor) override {
     int r = api_->seek_cursor(j_, cursor.c_str());

@@ -105,6 +105,19 @@ class JournalTest(DaemonTestCase):
         self.assertNotIn("192.0.2.50", d.kernel_elements())
         self.assertNotIn("192.0.2.8", d.kernel_elements())
 
+    def test_reload_continues_after_the_last_entry_read(self):
+        d, journal = self._daemon('backend = "journal"\njournalpath = ["%(journal)s"]\n'
+                                  'journalmatch = ["_COMM=sshd"]\n')
+        d.start()
+        journal.append([failure("192.0.2.61")] * 2)
+        wait_until(lambda: counter(d.client("status", "sshd"), "lines_read") == 2,
+                   what="two entries read")
+        d.client("reload")
+        journal.append([failure("192.0.2.61")])
+        wait_until(lambda: "192.0.2.61" in d.kernel_elements(), what="ban across the reload")
+        # The jail was unchanged, so it kept its counters: nothing was read twice.
+        self.assertEqual(counter(d.client("status", "sshd"), "lines_read"), 3)
+
     def test_auto_backend_reads_the_journal_when_no_log_file_exists(self):
         d, journal = self._daemon('logpath = "%(logs)s/auth.log"\njournalpath = "%(journal)s"\n'
                                   'journalmatch = ["SYSLOG_IDENTIFIER=sshd"]\n')
