@@ -242,6 +242,13 @@ Result<std::unique_ptr<JournalReader>> OpenSdJournal(std::span<const std::string
     }
   }
   if (r < 0) return Status::IoError("cannot open " + what + ": " + std::strerror(-r));
+  // Set up the inotify watches now, as sd_journal_get_fd(3) advises, so that no journal file
+  // created before the source seeks and asks for the descriptor goes unnoticed.
+  r = api.get_fd(j);
+  if (r < 0) {
+    api.close(j);
+    return SdError("sd_journal_get_fd", r);
+  }
   // Fields up to the line cap (plus "MESSAGE="), like lines read from files.
   (void)api.set_data_threshold(j, JournalSource::kMaxLineBytes + 16);
   return std::unique_ptr<JournalReader>(new SdJournalReader(&api, j));
