@@ -105,6 +105,23 @@ class JournalTest(DaemonTestCase):
         self.assertNotIn("192.0.2.50", d.kernel_elements())
         self.assertNotIn("192.0.2.8", d.kernel_elements())
 
+    def test_backlog_is_read_to_the_end_in_bounded_batches(self):
+        d, journal = self._daemon('backend = "journal"\njournalpath = ["%(journal)s"]\n'
+                                  'journalmatch = ["_COMM=sshd"]\n')
+        journal.append([{"_COMM": "sshd", "MESSAGE": "before the first start"}])
+        d.start()
+        self.assertEqual(d.stop(), 0)
+        # 10,000 entries (more than two batches of 4096) while the daemon is down, the attacker's
+        # last three at the very end: the ban proves the source came back for the rest without
+        # any new journal event.
+        noise = [{"_COMM": "sshd", "_PID": "7", "MESSAGE": "Connection closed by 198.51.100.%d "
+                  "port 22" % (i % 250 + 1)} for i in range(9997)]
+        journal.append(noise + [failure("192.0.2.99")] * 3)
+        d.start()
+        wait_until(lambda: "192.0.2.99" in d.kernel_elements(), timeout=20,
+                   what="ban from the end of the backlog")
+        self.assertEqual(counter(d.client("status", "sshd"), "lines_read"), 10000)
+
     def test_reload_continues_after_the_last_entry_read(self):
         d, journal = self._daemon('backend = "journal"\njournalpath = ["%(journal)s"]\n'
                                   'journalmatch = ["_COMM=sshd"]\n')
