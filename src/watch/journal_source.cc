@@ -211,7 +211,8 @@ Status JournalSource::OnReadable(LineSink& sink) {
     sink.OnEvent(ev);
     pending_error_.clear();
   }
-  PORTCULLIS_RETURN_IF_ERROR(reader_->Process());
+  // A failed sd_journal_process is reported, but reading goes on: the entries are still there.
+  Status status = reader_->Process();
 
   const PatternId patterns[] = {options_.pattern};
   LineOrigin origin;
@@ -219,7 +220,6 @@ Status JournalSource::OnReadable(LineSink& sink) {
   origin.path = options_.description;
   origin.patterns = patterns;
   size_t delivered = 0;
-  Status status;
   while (delivered < options_.max_batch) {
     if (!deliver_current_) {
       Result<bool> more = reader_->Next();
@@ -250,7 +250,7 @@ Status JournalSource::OnReadable(LineSink& sink) {
     Result<std::string> c = reader_->Cursor();
     if (c.ok()) cursor_ = std::move(c).value();
   }
-  more_pending_ = status.ok() && delivered == options_.max_batch;
+  more_pending_ = delivered == options_.max_batch;
   Status armed = Arm(more_pending_);
   if (status.ok()) status = armed;
   return status;
