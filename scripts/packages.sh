@@ -10,6 +10,7 @@ BUILD_PACKAGES=(
 )
 # Only to run the tests.
 TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev python3 iputils-ping procps
+  systemd-journal-remote
   dpkg-dev debhelper fakeroot)
 
 # ensure_packages PKG...: installs the missing ones with apt-get (as root, or through sudo).

@@ -1,16 +1,17 @@
 // BanStore: what survives a restart of portcullisd — active bans, ban history (for
-// bantime_increment across restarts and reboots) and the log tailer's file positions.
+// bantime_increment across restarts and reboots), the log tailer's file positions and the
+// journal source's cursors.
 //
 // Who calls it: the daemon, from its single event-loop thread. A store is not thread-safe and not
 // copyable. The daemon owns the store.
 //
 // Read side: called at startup (and by `banned --history`), each call is one query.
-// Write side: buffered. AddBan, PutBan, RemoveBan, RemoveJailBans, RemoveAllBans, ForgetHistory
-// and SavePositions only queue work in memory and never fail. Commit() writes everything queued
-// since the last successful Commit in ONE transaction. The daemon calls Commit once per loop
-// iteration, right after a successful firewall transaction and before it logs "Ban": a ban the
-// daemon reports as applied is then durable against a kill -9 of the process at any moment
-// (see sqlite_ban_store.h for why WAL with synchronous=NORMAL is enough for that).
+// Write side: buffered. AddBan, PutBan, RemoveBan, RemoveJailBans, RemoveAllBans, ForgetHistory,
+// SavePositions and SaveJournalCursors only queue work in memory and never fail. Commit() writes
+// everything queued since the last successful Commit in ONE transaction. The daemon calls Commit
+// once per loop iteration, right after a successful firewall transaction and before it logs "Ban":
+// a ban the daemon reports as applied is then durable against a kill -9 of the process at any
+// moment (see sqlite_ban_store.h for why WAL with synchronous=NORMAL is enough for that).
 //
 // Times are wall-clock epoch seconds, passed in by the caller; a store never reads a clock.
 //
@@ -71,6 +72,15 @@ struct HistoryCount {
   friend bool operator==(const HistoryCount&, const HistoryCount&) = default;
 };
 
+// Where a journal reader stopped: the sd-journal cursor of the last entry delivered. `key` names
+// the reader (the daemon uses the jail name); the cursor is opaque text from libsystemd.
+struct JournalCursor {
+  std::string key;
+  std::string cursor;
+
+  friend bool operator==(const JournalCursor&, const JournalCursor&) = default;
+};
+
 class BanStore {
  public:
   BanStore() = default;
@@ -110,6 +120,9 @@ class BanStore {
   // The tailer's positions as last saved (empty on a fresh store).
   virtual Result<std::vector<FilePosition>> LoadPositions() = 0;
 
+  // The journal cursors as last saved (empty on a fresh store). Order unspecified.
+  virtual Result<std::vector<JournalCursor>> LoadJournalCursors() = 0;
+
   // Past bans of exactly `target` (a host address is the block Cidr(address)), in every jail,
   // newest first, at most `limit`. Includes bans still active.
   virtual Result<std::vector<HistoryEntry>> History(const Cidr& target, size_t limit) = 0;
@@ -133,6 +146,9 @@ class BanStore {
   virtual void ForgetHistory(const Cidr& target) = 0;
   // Replaces all saved positions with `positions`. Only the last call before a Commit is written.
   virtual void SavePositions(std::span<const FilePosition> positions) = 0;
+  // Replaces all saved journal cursors with `cursors` (keys unique). Only the last call before a
+  // Commit is written; independent of SavePositions.
+  virtual void SaveJournalCursors(std::span<const JournalCursor> cursors) = 0;
 
   // Writes everything queued, in order, in one transaction, and returns once it is durable
   // against a crash of the process. Nothing queued: returns OK at once. On failure the

@@ -61,11 +61,28 @@ void CheckJails(const std::string& dir, const Config& config, std::vector<std::s
       errors->push_back("[" + jail.name + "] " + compiled.status().message());
       continue;
     }
+    // Same rule as the daemon (daemon.cc BuildJails), so the unit's pre-start check catches it.
+    if (jail.backend == LogBackend::kJournal && jail.journalmatch.empty() &&
+        def->journalmatch.empty()) {
+      errors->push_back("[" + jail.name + "] backend \"journal\" needs a journalmatch (the " +
+                        "jail has none, nor has its filter '" + jail.filter + "')");
+      continue;
+    }
+    if (jail.backend == LogBackend::kJournal) continue;  // logpath is not read
+    std::vector<std::string> missing;
     for (const std::string& logpath : jail.logpath) {
       glob_t g{};
       bool found = glob(logpath.c_str(), GLOB_NOSORT, nullptr, &g) == 0 && g.gl_pathc > 0;
       globfree(&g);
-      if (found) continue;
+      if (!found) missing.push_back(logpath);
+    }
+    if (jail.backend == LogBackend::kAuto && !jail.journalmatch.empty() && !missing.empty() &&
+        missing.size() == jail.logpath.size()) {
+      notes->push_back("[" + jail.name + "] none of its log files exists: it reads the systemd " +
+                       "journal instead (journalmatch)");
+      continue;
+    }
+    for (const std::string& logpath : missing) {
       std::string parent = logpath.substr(0, logpath.rfind('/'));
       notes->push_back("[" + jail.name + "] " + logpath + " does not exist yet" +
                        (Exists(parent) ? "; it will be watched for"

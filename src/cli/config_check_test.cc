@@ -78,6 +78,35 @@ TEST_F(ShippedConfigTest, EveryShippedJailCompilesWhenEnabled) {
   EXPECT_NE(out.find("19 jails (19 enabled)"), std::string::npos) << out;
 }
 
+TEST_F(ShippedConfigTest, JournalJailsNeedAMatchFromTheJailOrItsFilter) {
+  std::ofstream(dir_ / "jail.local.toml")
+      << "[sshd]\nlogpath = \"/nonexistent/auth.log\"\n"
+      << "[postfix]\nenabled = true\nbackend = \"journal\"\n"
+      << "[recidive]\nenabled = true\nbackend = \"journal\"\nfilter = \"nomatch\"\n";
+  std::ofstream(dir_ / "nomatch.toml") << "failregex = ['^x <HOST>$']\n";
+  fs::remove(dir_ / "filters.d");
+  fs::create_directory(dir_ / "filters.d");
+  for (const char* f : {"sshd.toml", "postfix.toml"}) {
+    fs::copy_file(fs::path(PORTCULLIS_SOURCE_DIR) / "filters.d" / f, dir_ / "filters.d" / f);
+  }
+  fs::rename(dir_ / "nomatch.toml", dir_ / "filters.d/nomatch.toml");
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  int rc = RunCheck({"--config-dir", dir_.string()});
+  std::string out = testing::internal::GetCapturedStdout();
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(rc, kExitError);
+  EXPECT_NE(err.find("[recidive] backend \"journal\" needs a journalmatch (the jail has none, "
+                     "nor has its filter 'nomatch')"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("[postfix]"), std::string::npos) << err;  // its filter has matches
+  EXPECT_NE((out + err).find("[sshd] none of its log files exists: it reads the systemd journal "
+                             "instead (journalmatch)"),
+            std::string::npos)
+      << out << err;
+}
+
 TEST_F(ShippedConfigTest, ReportsABrokenFilter) {
   fs::remove(dir_ / "filters.d");
   fs::create_directory(dir_ / "filters.d");

@@ -147,6 +147,7 @@ std::string DumpJails(const Config& config) {
     static constexpr std::string_view kBackends[] = {"auto", "file", "journal"};
     w.Line("backend", Quote(kBackends[static_cast<int>(j.backend)]), p + "backend");
     w.Line("journalmatch", QuoteList(j.journalmatch), p + "journalmatch");
+    w.Line("journalpath", QuoteList(j.journalpath), p + "journalpath");
     w.Line("maxretry", std::to_string(j.maxretry), p + "maxretry");
     w.Line("findtime", DurationValue(j.findtime), p + "findtime");
     w.Line("bantime", j.bantime_permanent ? Quote("permanent") : DurationValue(j.bantime),

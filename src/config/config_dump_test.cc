@@ -82,7 +82,7 @@ TEST_F(ConfigDumpTest, RoundTripsThroughTheLoader) {
         "bantime = \"permanent\"\nbantime_factor = 1.5\nbantime_multipliers = [1, 2, 8]\n"
         "protocol = [\"tcp\", \"udp\"]\nblocktype = \"drop\"\nlogtimezone = \"+0200\"\n"
         "datepattern = \"%Y-%m-%d %H:%M:%S\"\njournalmatch = [\"_COMM=sshd\"]\n"
-        "backend = \"file\"\n"
+        "backend = \"file\"\njournalpath = [\"/var/log/journal/remote\"]\n"
         "[\"odd.name\"]\nport = \"all\"\nprotocol = \"all\"\nbantime_increment = true\n"
         "bantime_maxtime = \"5w\"\nbantime_rndtime = \"1m30s\"\nmax_tracked = 17\n"
         "ignore_logged_in = false\nignoreself = false\nlogpath = \"/x\"\n");

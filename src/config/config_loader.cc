@@ -698,6 +698,21 @@ const JailKey kJailKeys[] = {
        };
        return ReadStringList(n, s, each, &j->journalmatch);
      }},
+    {"journalpath",
+     [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
+       auto each = [&s, &n](const toml::node& item, const std::string& value) {
+         if (!value.empty() && value.front() == '/') return true;
+         std::string message =
+             "expected an absolute path (a journal directory or file), got " + Got(item);
+         if (&item == &n) {
+           s.Error(message);
+         } else {
+           s.ErrorAt(item, message);
+         }
+         return false;
+       };
+       return ReadStringList(n, s, each, &j->journalpath);
+     }},
     {"maxretry",
      [](const toml::node& n, ErrorSink& s, const ApplyContext&, JailConfig* j) {
        // The failure window's own limits (jail/failure_window.h): refuse what it would clamp.
@@ -1136,13 +1151,31 @@ JailConfig Loader::ResolveJail(const std::string& name, const Layer& jail) {
     const Origin& at = enabled != nullptr ? enabled->origin : jail.first_seen;
     bool journal_only = out.backend == LogBackend::kJournal;
     bool file_only = out.backend == LogBackend::kFile;
+    // backend "journal" without a journalmatch takes its filter's; the daemon checks that one
+    // exists when it loads the filter.
     if (file_only && out.logpath.empty()) {
       Error(at, name, "logpath", "the jail is enabled with backend \"file\" but has no logpath");
-    } else if (journal_only && out.journalmatch.empty()) {
-      Error(at, name, "journalmatch",
-            "the jail is enabled with backend \"journal\" but has no journalmatch");
     } else if (!file_only && !journal_only && out.logpath.empty() && out.journalmatch.empty()) {
       Error(at, name, "logpath", "the jail is enabled but has no logpath (or journalmatch)");
+    }
+  }
+  if (!out.journalmatch.empty()) {
+    // "+" separates groups of matches: a group may not be empty (sd_journal_add_disjunction
+    // would silently drop it, widening the selection).
+    bool group_empty = true;
+    bool bad = false;
+    for (const std::string& m : out.journalmatch) {
+      if (m == "+") {
+        bad = bad || group_empty;
+        group_empty = true;
+      } else {
+        group_empty = false;
+      }
+    }
+    if (bad || group_empty) {
+      const Entry* match = find("journalmatch");
+      Error(match != nullptr ? match->origin : jail.first_seen, name, "journalmatch",
+            "\"+\" must stand between two matches (it starts an OR-ed group)");
     }
   }
   if (out.all_protocols && !out.all_ports) {

@@ -524,8 +524,6 @@ TEST_F(ConfigLoaderTest, JournalBackendErrors) {
   EXPECT_EQ(
       Errors(),
       (std::vector<std::string>{
-          "jail.toml:2:1: [a] journalmatch: the jail is enabled with backend \"journal\" but "
-          "has no journalmatch",
           "jail.toml:6:1: [b] logpath: the jail is enabled with backend \"file\" but has no "
           "logpath",
           "jail.toml:10:28: [c] journalmatch: expected FIELD=value (FIELD in upper case, e.g. "
@@ -533,6 +531,29 @@ TEST_F(ConfigLoaderTest, JournalBackendErrors) {
           "jail.toml:12:1: [d] backend: expected \"auto\", \"file\" or \"journal\", got "
           "\"systemd\"",
       }));
+}
+
+TEST_F(ConfigLoaderTest, JournalPathAndMatchGroups) {
+  dir_.Write("jail.toml",
+             "[sshd]\nenabled = true\nbackend = \"journal\"\njournalmatch = \"_COMM=sshd\"\n"
+             "journalpath = \"/var/log/journal/remote\"\n"
+             "[b]\njournalpath = [\"/ok\", \"relative\"]\n"
+             "[c]\njournalmatch = [\"_COMM=c\", \"+\"]\n"
+             "[d]\njournalpth = \"/x\"\n");
+  EXPECT_EQ(Errors(),
+            (std::vector<std::string>{
+                "jail.toml:7:23: [b] journalpath: expected an absolute path (a journal directory "
+                "or file), got \"relative\"",
+                "jail.toml:9:1: [c] journalmatch: \"+\" must stand between two matches (it "
+                "starts an OR-ed group)",
+                "jail.toml:11:1: [d] journalpth: unknown key; did you mean \"journalpath\"?",
+            }));
+  dir_.Write("jail.toml",
+             "[sshd]\nenabled = true\nbackend = \"journal\"\njournalmatch = \"_COMM=sshd\"\n"
+             "journalpath = \"/var/log/journal/remote\"\n");
+  Config config = Load();
+  EXPECT_EQ(config.FindJail("sshd")->journalpath,
+            (std::vector<std::string>{"/var/log/journal/remote"}));
 }
 
 TEST_F(ConfigLoaderTest, MaxtimeShorterThanBantime) {

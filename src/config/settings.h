@@ -76,6 +76,9 @@ struct JailConfig {
   LogBackend backend = LogBackend::kAuto;
   // systemd journal matches, "FIELD=value" (as journalctl takes them) or "+" (OR between groups).
   std::vector<std::string> journalmatch;
+  // Where the journal is read: empty = the local system journal; else one directory or a list of
+  // journal files (absolute paths). For containers, exported journals and tests.
+  std::vector<std::string> journalpath;
 
   int maxretry = 5;        // 1..10000, the failure window's range
   int64_t findtime = 600;  // seconds, > 0

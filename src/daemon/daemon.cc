@@ -25,6 +25,8 @@
 #include "store/memory_ban_store.h"
 #include "store/sqlite_ban_store.h"
 #include "watch/inotify_tailer.h"
+#include "watch/journal_source.h"
+#include "watch/sd_journal_reader.h"
 
 namespace portcullis {
 namespace {
@@ -40,12 +42,23 @@ constexpr size_t kMaxBanChunk = 2048;
 constexpr int64_t kLoggedInMaxAgeMs = 1000;
 constexpr int64_t kPurgeIntervalMs = 3600 * 1000;
 constexpr size_t kMaxStoredMatches = 5;
+// Journal sources get PatternIds from here up; the tailer numbers its patterns from 1.
+constexpr PatternId kJournalPatternBase = 0x80000000u;
 
 std::string JoinLines(const std::vector<std::string>& lines) {
   std::string out;
   for (const std::string& l : lines) {
     if (!out.empty()) out += '\n';
     out += l;
+  }
+  return out;
+}
+
+std::string JoinWords(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) {
+    if (!out.empty()) out += ' ';
+    out += w;
   }
   return out;
 }
@@ -142,7 +155,7 @@ Daemon::Daemon(DaemonOptions options)
 
 Daemon::~Daemon() {
   if (source_ && store_) {
-    store_->SavePositions(source_->Positions());
+    SaveSourcePositions();
     (void)store_->Commit();
   }
 }
@@ -270,6 +283,12 @@ bool Daemon::BuildJails(const Config& config, std::map<std::string, JailRuntime>
       errors->push_back("[" + jc.name + "] " + def.status().message());
       continue;
     }
+    if (jc.backend == LogBackend::kJournal && jc.journalmatch.empty() &&
+        def->journalmatch.empty()) {
+      errors->push_back("[" + jc.name + "] backend \"journal\" needs a journalmatch (the " +
+                        "jail has none, nor has its filter '" + jc.filter + "')");
+      continue;
+    }
     Result<std::unique_ptr<Jail>> jail = Jail::Create(jc, *def, &self_);
     if (!jail.ok()) {
       errors->push_back(jail.status().message());
@@ -349,6 +368,7 @@ Status Daemon::ApplyJails(std::map<std::string, JailRuntime> jails, std::vector<
   PORTCULLIS_RETURN_IF_ERROR(RebuildSources());
   for (const std::string& name : jail_order_) {
     const JailRuntime& rt = jails_.at(name);
+    if (journals_.count(name) != 0) continue;  // reads the journal (logged there)
     std::vector<std::string> files;
     for (PatternId p : rt.patterns) {
       for (const std::string& f : source_->ExistingFiles(p)) files.push_back(f);
@@ -363,15 +383,31 @@ Status Daemon::ApplyJails(std::map<std::string, JailRuntime> jails, std::vector<
 
 Status Daemon::RebuildSources() {
   std::vector<FilePosition> positions;
+  std::map<std::string, std::string> cursors;  // jail -> journal cursor
   if (source_) {
     positions = source_->Positions();
     loop_->Unwatch(source_->fd());
+    for (auto& [name, jj] : journals_) {
+      if (jj.source) {
+        loop_->Unwatch(jj.source->fd());
+        if (!jj.source->cursor().empty()) cursors[name] = jj.source->cursor();
+      } else if (!jj.saved_cursor.empty()) {
+        cursors[name] = jj.saved_cursor;
+      }
+    }
   } else {
     Result<std::vector<FilePosition>> saved = store_->LoadPositions();
     if (saved.ok()) {
       positions = std::move(saved).value();
     } else {
       Log().error("database: cannot read saved file positions: {}", saved.status().message());
+    }
+    Result<std::vector<JournalCursor>> saved_cursors = store_->LoadJournalCursors();
+    if (saved_cursors.ok()) {
+      for (JournalCursor& c : *saved_cursors) cursors[c.key] = std::move(c.cursor);
+    } else {
+      Log().error("database: cannot read saved journal cursors: {}",
+                  saved_cursors.status().message());
     }
   }
   Result<std::unique_ptr<InotifyTailer>> tailer = InotifyTailer::Create();
@@ -395,10 +431,99 @@ Status Daemon::RebuildSources() {
     Status s = source_->OnReadable(*this);
     if (!s.ok()) Log().error("log sources: {}", s.message());
   }));
+  RebuildJournalSources(std::move(cursors));
   // Read any backlog behind saved positions now.
   Status s = source_->OnReadable(*this);
   if (!s.ok()) Log().error("log sources: {}", s.message());
+  for (auto& [name, jj] : journals_) {
+    if (!jj.source) continue;
+    Status js = jj.source->OnReadable(*this);
+    if (!js.ok()) Log().error("[{}] journal: {}", name, js.message());
+  }
   return Status::Ok();
+}
+
+std::vector<std::string> Daemon::JournalMatchesFor(const JailRuntime& rt) const {
+  const JailConfig& jc = rt.jail->config();
+  if (!jc.journalmatch.empty()) return jc.journalmatch;
+  // A filter lists alternatives ("any of them selects an entry"): one OR-ed group each.
+  std::vector<std::string> out;
+  for (const std::string& m : rt.filter_def.journalmatch) {
+    if (!out.empty()) out.push_back("+");
+    out.push_back(m);
+  }
+  return out;
+}
+
+void Daemon::RebuildJournalSources(std::map<std::string, std::string> cursors) {
+  journals_.clear();
+  PatternId next_id = kJournalPatternBase;
+  for (const std::string& name : jail_order_) {
+    JailRuntime& rt = jails_.at(name);
+    const JailConfig& jc = rt.jail->config();
+    if (jc.backend == LogBackend::kFile) continue;
+    std::vector<std::string> matches = JournalMatchesFor(rt);
+    if (jc.backend == LogBackend::kAuto) {
+      // "auto": the logpath files that exist win; the journal only when none does and the jail
+      // itself has a journalmatch (a filter's alone does not switch a jail whose log is merely
+      // late). Decided at start and at each reload; never both, or lines would count twice.
+      bool any_file = false;
+      for (PatternId p : rt.patterns) any_file = any_file || !source_->ExistingFiles(p).empty();
+      if (any_file || jc.journalmatch.empty()) continue;
+      for (PatternId p : rt.patterns) {
+        std::vector<JailRuntime*>& jails = pattern_jails_[p];
+        jails.erase(std::remove(jails.begin(), jails.end(), &rt), jails.end());
+      }
+      rt.patterns.clear();
+    }
+    JournalJail& jj = journals_[name];
+    jj.matches = matches;
+    jj.description = "journal";
+    for (const std::string& m : matches) jj.description += " " + m;
+    if (!jc.journalpath.empty()) jj.description += " in " + JoinWords(jc.journalpath);
+    if (auto it = cursors.find(name); it != cursors.end()) jj.saved_cursor = it->second;
+
+    Result<std::unique_ptr<JournalReader>> reader = OpenSdJournal(jc.journalpath);
+    Result<std::unique_ptr<JournalSource>> src = reader.status();
+    if (reader.ok()) {
+      JournalSource::Options o;
+      o.jail = name;
+      o.description = jj.description;
+      o.pattern = next_id++;
+      o.matches = matches;
+      o.cursor = jj.saved_cursor;
+      src = JournalSource::Create(std::move(reader).value(), std::move(o));
+    }
+    if (src.ok()) {
+      Status w = loop_->Watch((*src)->fd(), EPOLLIN, [this, name](uint32_t) {
+        auto it = journals_.find(name);
+        if (it == journals_.end() || !it->second.source) return;
+        Status s = it->second.source->OnReadable(*this);
+        if (!s.ok()) Log().error("[{}] journal: {}", name, s.message());
+      });
+      if (!w.ok()) src = w;
+    }
+    if (!src.ok()) {
+      jj.error = src.status().message();
+      Log().error("[{}] cannot read the systemd journal: {}; the jail runs without input", name,
+                  jj.error);
+      continue;
+    }
+    jj.source = std::move(src).value();
+    pattern_jails_[next_id - 1].push_back(&rt);
+    Log().info("[{}] reading the systemd {} ({})", name, jj.description,
+               jj.saved_cursor.empty() ? "new entries" : "after the saved cursor");
+  }
+}
+
+void Daemon::SaveSourcePositions() {
+  store_->SavePositions(source_->Positions());
+  std::vector<JournalCursor> cursors;
+  for (const auto& [name, jj] : journals_) {
+    const std::string& c = jj.source ? jj.source->cursor() : jj.saved_cursor;
+    if (!c.empty()) cursors.push_back(JournalCursor{name, c});
+  }
+  store_->SaveJournalCursors(cursors);
 }
 
 void Daemon::AdoptKernelBans() {
@@ -439,7 +564,7 @@ Status Daemon::Run() {
     EndIteration();
     int64_t now = EventLoop::MonotonicMs();
     if (now - last_position_save_ms_ >= kPositionSaveIntervalMs) {
-      store_->SavePositions(source_->Positions());
+      SaveSourcePositions();
       last_position_save_ms_ = now;
     }
     CommitStore();
@@ -448,7 +573,7 @@ Status Daemon::Run() {
   Status s = loop_->Run();
   SdNotify("STOPPING=1");
   CommitPending();
-  store_->SavePositions(source_->Positions());
+  SaveSourcePositions();
   CommitStore();
   Log().info("Portcullis stopped ({} bans stay in the kernel until they expire)", ledger_.size());
   FlushLog();
@@ -854,6 +979,12 @@ Result<JailStatus> Daemon::GetJailStatus(const std::string& name, bool with_bann
   for (PatternId p : rt->patterns) {
     for (const std::string& f : source_->ExistingFiles(p)) out.files.push_back(f);
   }
+  auto journal = journals_.find(name);
+  if (journal != journals_.end()) {
+    const JournalJail& jj = journal->second;
+    out.files.push_back(jj.error.empty() ? jj.description
+                                         : jj.description + " (unavailable: " + jj.error + ")");
+  }
   std::vector<const BanRecord*> bans = ledger_.List(name);
   out.currently_banned = static_cast<int64_t>(bans.size());
   if (with_banned_list) {
@@ -880,7 +1011,9 @@ Result<JailStatus> Daemon::GetJailStatus(const std::string& name, bool with_bann
       {"ignored_logged_in", rt->refused_logged_in},
       {"banned", rt->total_banned},
   };
-  if (out.files.empty()) {
+  if (journal != journals_.end()) {
+    if (!journal->second.error.empty()) out.counters.push_back({"journal_unavailable", 1});
+  } else if (out.files.empty()) {
     out.counters.push_back({"missing_logs", rt->jail->config().logpath.size()});
   }
   return out;

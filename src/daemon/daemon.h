@@ -29,6 +29,7 @@
 #include "portcullis/firewall.h"
 #include "portcullis/ban_store.h"
 #include "portcullis/line_source.h"
+#include "watch/journal_source.h"
 
 namespace portcullis {
 
@@ -91,6 +92,14 @@ class Daemon final : public DaemonFacade, private LineSink {
   Status ApplyJails(std::map<std::string, JailRuntime> jails, std::vector<std::string> order,
                     const Config& config);
   Status RebuildSources();
+  // For each jail that reads the systemd journal (backend "journal", or "auto" with none of its
+  // logpath files present): opens a JournalSource, resuming at its saved cursor. Part of
+  // RebuildSources; errors are kept per jail (status) and logged, never fatal.
+  void RebuildJournalSources(std::map<std::string, std::string> cursors);
+  // The journal matches a jail uses: its own journalmatch, else its filter's (any one selects).
+  std::vector<std::string> JournalMatchesFor(const JailRuntime& rt) const;
+  // Queues file positions and journal cursors for the next store commit.
+  void SaveSourcePositions();
   void AdoptKernelBans();
   void OpenStore();
   void RestoreStoredBans();
@@ -137,6 +146,17 @@ class Daemon final : public DaemonFacade, private LineSink {
   // The jails reading each watched pattern; rebuilt with jails_ (RebuildSources), so the pointers
   // into jails_ stay valid.
   std::unordered_map<PatternId, std::vector<JailRuntime*>> pattern_jails_;
+  // Jails reading the systemd journal, by jail name. `source` is null when the journal could not
+  // be opened (`error` says why; `portcullis status` shows it). Their lines arrive with a
+  // PatternId of kJournalPatternBase + n, routed like file patterns through pattern_jails_.
+  struct JournalJail {
+    std::unique_ptr<JournalSource> source;
+    std::vector<std::string> matches;
+    std::string description;  // "journal _COMM=sshd", for status and logs
+    std::string error;
+    std::string saved_cursor;  // kept while the journal cannot be opened
+  };
+  std::map<std::string, JournalJail> journals_;
   std::vector<JailRuntime*> line_jails_;  // scratch for OnLine
   AddressSet self_;
   BanRegistry ledger_;

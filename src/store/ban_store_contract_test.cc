@@ -240,6 +240,31 @@ TEST_P(BanStoreContract, PositionsKeepTheLastSavedSet) {
             (std::vector<FilePosition>{{a.path, 2049, 123456789, 4096, a.head_hash, 256}, b}));
 }
 
+TEST_P(BanStoreContract, JournalCursorsKeepTheLastSavedSetApartFromPositions) {
+  FilePosition pos{"/var/log/auth.log", 1, 2, 3, 4, 5};
+  std::vector<FilePosition> positions = {pos};
+  store_->SavePositions(positions);
+  ASSERT_TRUE(store_->Commit().ok());
+  std::vector<JournalCursor> first = {{"sshd", "s=0123;i=1a;b=ff;m=10;t=20;x=30"},
+                                      {"postfix", "s=0123;i=2b;b=ff;m=11;t=21;x=31"}};
+  std::vector<JournalCursor> second = {{"sshd", "s=0123;i=1c;b=ff;m=12;t=22;x=32"}};
+  store_->SaveJournalCursors(first);
+  store_->SaveJournalCursors(second);
+  EXPECT_EQ(store_->pending(), 1u);
+  EXPECT_TRUE(store_->LoadJournalCursors()->empty());
+  ASSERT_TRUE(store_->Commit().ok());
+  EXPECT_EQ(*store_->LoadJournalCursors(), second);
+  EXPECT_EQ(*store_->LoadPositions(), positions);  // untouched by cursors
+  store_->SaveJournalCursors(first);
+  store_->SavePositions({});
+  ASSERT_TRUE(store_->Commit().ok());
+  std::vector<JournalCursor> loaded = *store_->LoadJournalCursors();
+  std::sort(loaded.begin(), loaded.end(),
+            [](const JournalCursor& x, const JournalCursor& y) { return x.key < y.key; });
+  EXPECT_EQ(loaded, (std::vector<JournalCursor>{first[1], first[0]}));
+  EXPECT_TRUE(store_->LoadPositions()->empty());
+}
+
 TEST_P(BanStoreContract, PurgeDropsOldHistoryAndLongExpiredBans) {
   store_->AddBan(Ban("sshd", "192.0.2.1", 1000, 1600));  // old, expired
   store_->AddBan(Ban("sshd", "192.0.2.2", 1000, 9000));  // old start, still active

@@ -34,6 +34,8 @@ Result<std::vector<HistoryCount>> MemoryBanStore::LoadHistoryCounts(int64_t sinc
 
 Result<std::vector<FilePosition>> MemoryBanStore::LoadPositions() { return positions_; }
 
+Result<std::vector<JournalCursor>> MemoryBanStore::LoadJournalCursors() { return cursors_; }
+
 Result<std::vector<HistoryEntry>> MemoryBanStore::History(const Cidr& target, size_t limit) {
   std::vector<HistoryEntry> out;
   for (const auto& [key, entry] : events_) {
@@ -75,6 +77,10 @@ void MemoryBanStore::ForgetHistory(const Cidr& target) {
 
 void MemoryBanStore::SavePositions(std::span<const FilePosition> positions) {
   queued_positions_.emplace(positions.begin(), positions.end());
+}
+
+void MemoryBanStore::SaveJournalCursors(std::span<const JournalCursor> cursors) {
+  queued_cursors_.emplace(cursors.begin(), cursors.end());
 }
 
 void MemoryBanStore::Apply(const Op& op) {
@@ -119,6 +125,8 @@ Status MemoryBanStore::Commit() {
   queue_.clear();
   if (queued_positions_) positions_ = std::move(*queued_positions_);
   queued_positions_.reset();
+  if (queued_cursors_) cursors_ = std::move(*queued_cursors_);
+  queued_cursors_.reset();
   ++commit_count_;
   return Status::Ok();
 }

@@ -26,6 +26,7 @@ class MemoryBanStore : public BanStore {
   Result<std::optional<StoredBan>> LoadBan(std::string_view jail, const Cidr& target) override;
   Result<std::vector<HistoryCount>> LoadHistoryCounts(int64_t since) override;
   Result<std::vector<FilePosition>> LoadPositions() override;
+  Result<std::vector<JournalCursor>> LoadJournalCursors() override;
   Result<std::vector<HistoryEntry>> History(const Cidr& target, size_t limit) override;
 
   void AddBan(const StoredBan& ban) override;
@@ -35,9 +36,12 @@ class MemoryBanStore : public BanStore {
   void RemoveAllBans() override;
   void ForgetHistory(const Cidr& target) override;
   void SavePositions(std::span<const FilePosition> positions) override;
+  void SaveJournalCursors(std::span<const JournalCursor> cursors) override;
 
   Status Commit() override;
-  size_t pending() const override { return queue_.size() + (queued_positions_ ? 1 : 0); }
+  size_t pending() const override {
+    return queue_.size() + (queued_positions_ ? 1 : 0) + (queued_cursors_ ? 1 : 0);
+  }
   Status Purge(int64_t before) override;
 
   // While true, Commit() fails with IoError and keeps the queue.
@@ -65,6 +69,8 @@ class MemoryBanStore : public BanStore {
   std::map<EventKey, HistoryEntry> events_;
   std::map<Key, HistoryCount> counts_;
   std::vector<FilePosition> positions_;
+  std::optional<std::vector<JournalCursor>> queued_cursors_;
+  std::vector<JournalCursor> cursors_;
 };
 
 }  // namespace portcullis

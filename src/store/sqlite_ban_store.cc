@@ -35,6 +35,8 @@ constexpr const char* kMigrations[] = {
     "CREATE TABLE positions ("
     "  path TEXT PRIMARY KEY NOT NULL, dev INTEGER NOT NULL, ino INTEGER NOT NULL,"
     "  offset INTEGER NOT NULL, head_hash INTEGER NOT NULL, head_len INTEGER NOT NULL);",
+    // v1 -> v2: where each journal reader stopped (sd-journal cursor text).
+    "CREATE TABLE journal_cursors (key TEXT PRIMARY KEY NOT NULL, cursor TEXT NOT NULL);",
 };
 static_assert(std::size(kMigrations) == SqliteBanStore::kSchemaVersion);
 
@@ -141,7 +143,8 @@ void SqliteBanStore::Close() {
   for (sqlite3_stmt** s :
        {&begin_, &commit_, &rollback_, &upsert_ban_, &insert_event_, &bump_count_, &remove_ban_,
         &remove_jail_, &remove_all_, &forget_events_, &forget_counts_, &clear_positions_,
-        &insert_position_, &load_bans_, &load_ban_, &load_counts_, &load_positions_, &load_history_}) {
+        &insert_position_, &load_bans_, &load_ban_, &load_counts_, &load_positions_,
+        &load_history_, &clear_cursors_, &insert_cursor_, &load_cursors_}) {
     sqlite3_finalize(*s);
     *s = nullptr;
   }
@@ -368,6 +371,9 @@ Status SqliteBanStore::Prepare() {
        " WHERE jail = ?1 AND target = ?2"},
       {&load_counts_, "SELECT jail, target, count, last_ban FROM ban_counts WHERE last_ban >= ?1"},
       {&load_positions_, "SELECT path, dev, ino, offset, head_hash, head_len FROM positions"},
+      {&clear_cursors_, "DELETE FROM journal_cursors"},
+      {&insert_cursor_, "INSERT OR REPLACE INTO journal_cursors (key, cursor) VALUES (?1, ?2)"},
+      {&load_cursors_, "SELECT key, cursor FROM journal_cursors"},
       {&load_history_,
        "SELECT jail, start, end, permanent, failures FROM history WHERE target = ?1"
        " ORDER BY start DESC, jail LIMIT ?2"},
@@ -485,6 +491,18 @@ Result<std::vector<FilePosition>> SqliteBanStore::LoadPositions() {
   return out;
 }
 
+Result<std::vector<JournalCursor>> SqliteBanStore::LoadJournalCursors() {
+  if (db_ == nullptr) return Status::Unavailable("sqlite " + options_.path + ": not open");
+  StmtReset reset(load_cursors_);
+  std::vector<JournalCursor> out;
+  int rc;
+  while ((rc = sqlite3_step(load_cursors_)) == SQLITE_ROW) {
+    out.push_back(JournalCursor{ColumnText(load_cursors_, 0), ColumnText(load_cursors_, 1)});
+  }
+  if (rc != SQLITE_DONE) return Error(rc, "loading journal cursors");
+  return out;
+}
+
 Result<std::vector<HistoryEntry>> SqliteBanStore::History(const Cidr& target, size_t limit) {
   if (db_ == nullptr) return Status::Unavailable("sqlite " + options_.path + ": not open");
   StmtReset reset(load_history_);
@@ -530,6 +548,10 @@ void SqliteBanStore::ForgetHistory(const Cidr& target) {
 
 void SqliteBanStore::SavePositions(std::span<const FilePosition> positions) {
   positions_.emplace(positions.begin(), positions.end());
+}
+
+void SqliteBanStore::SaveJournalCursors(std::span<const JournalCursor> cursors) {
+  cursors_.emplace(cursors.begin(), cursors.end());
 }
 
 Status SqliteBanStore::ApplyOp(const Op& op) {
@@ -610,6 +632,16 @@ Status SqliteBanStore::WritePositions(const std::vector<FilePosition>& positions
   return Status::Ok();
 }
 
+Status SqliteBanStore::WriteJournalCursors(const std::vector<JournalCursor>& cursors) {
+  PORTCULLIS_RETURN_IF_ERROR(Run(clear_cursors_, "clearing journal cursors"));
+  for (const JournalCursor& c : cursors) {
+    BindText(insert_cursor_, 1, c.key);
+    BindText(insert_cursor_, 2, c.cursor);
+    PORTCULLIS_RETURN_IF_ERROR(Run(insert_cursor_, "saving journal cursors"));
+  }
+  return Status::Ok();
+}
+
 Status SqliteBanStore::Commit() {
   if (pending() == 0) return Status::Ok();
   if (db_ == nullptr) return Status::Unavailable("sqlite " + options_.path + ": not open");
@@ -620,6 +652,7 @@ Status SqliteBanStore::Commit() {
     if (!s.ok()) break;
   }
   if (s.ok() && positions_.has_value()) s = WritePositions(*positions_);
+  if (s.ok() && cursors_.has_value()) s = WriteJournalCursors(*cursors_);
   if (s.ok()) s = Run(commit_, "COMMIT");
   if (!s.ok()) {
     // Keep the queue for the next attempt. ROLLBACK fails harmlessly when SQLite already rolled
@@ -629,6 +662,7 @@ Status SqliteBanStore::Commit() {
   }
   queue_.clear();
   positions_.reset();
+  cursors_.reset();
   return Status::Ok();
 }
 

@@ -1,11 +1,12 @@
 // The real BanStore: one SQLite database file, by default /var/lib/portcullis/portcullis.db.
 //
-// Layout (schema version 1, kept in PRAGMA user_version and upgraded by an ordered list of
+// Layout (schema version 2, kept in PRAGMA user_version and upgraded by an ordered list of
 // migrations in sqlite_ban_store.cc):
 //   bans        active bans, one row per (jail, target)
 //   history     one row per ban event (target, jail, start), for `banned --history`
 //   ban_counts  per (jail, target): count and last ban start, for bantime_increment
 //   positions   the log tailer's file positions
+//   journal_cursors  per journal reader (jail): the sd-journal cursor of the last entry read
 // Targets are stored as text (Cidr::ToString) so the file can be read with the sqlite3 shell.
 //
 // Durability. The file is in WAL mode with synchronous=NORMAL by default. Commit() returns after
@@ -54,7 +55,7 @@ struct SqliteBanStoreOptions {
 
 class SqliteBanStore : public BanStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   explicit SqliteBanStore(SqliteBanStoreOptions options);
   ~SqliteBanStore() override;
@@ -68,6 +69,7 @@ class SqliteBanStore : public BanStore {
   Result<std::optional<StoredBan>> LoadBan(std::string_view jail, const Cidr& target) override;
   Result<std::vector<HistoryCount>> LoadHistoryCounts(int64_t since) override;
   Result<std::vector<FilePosition>> LoadPositions() override;
+  Result<std::vector<JournalCursor>> LoadJournalCursors() override;
   Result<std::vector<HistoryEntry>> History(const Cidr& target, size_t limit) override;
 
   void AddBan(const StoredBan& ban) override;
@@ -77,9 +79,12 @@ class SqliteBanStore : public BanStore {
   void RemoveAllBans() override;
   void ForgetHistory(const Cidr& target) override;
   void SavePositions(std::span<const FilePosition> positions) override;
+  void SaveJournalCursors(std::span<const JournalCursor> cursors) override;
 
   Status Commit() override;
-  size_t pending() const override { return queue_.size() + (positions_.has_value() ? 1 : 0); }
+  size_t pending() const override {
+    return queue_.size() + (positions_.has_value() ? 1 : 0) + (cursors_.has_value() ? 1 : 0);
+  }
   Status Purge(int64_t before) override;
 
   // Rows whose target text no longer parses, skipped by the last Load call (0 unless the file was
@@ -111,6 +116,7 @@ class SqliteBanStore : public BanStore {
   Status Error(int rc, std::string_view what) const;
   Status ApplyOp(const Op& op);
   Status WritePositions(const std::vector<FilePosition>& positions);
+  Status WriteJournalCursors(const std::vector<JournalCursor>& cursors);
   Status Run(sqlite3_stmt* stmt, std::string_view what);
 
   SqliteBanStoreOptions options_;
@@ -121,6 +127,7 @@ class SqliteBanStore : public BanStore {
 
   std::vector<Op> queue_;
   std::optional<std::vector<FilePosition>> positions_;
+  std::optional<std::vector<JournalCursor>> cursors_;
 
   // Cached prepared statements, finalized in Close().
   sqlite3_stmt* begin_ = nullptr;
@@ -141,6 +148,9 @@ class SqliteBanStore : public BanStore {
   sqlite3_stmt* load_counts_ = nullptr;
   sqlite3_stmt* load_positions_ = nullptr;
   sqlite3_stmt* load_history_ = nullptr;
+  sqlite3_stmt* clear_cursors_ = nullptr;
+  sqlite3_stmt* insert_cursor_ = nullptr;
+  sqlite3_stmt* load_cursors_ = nullptr;
 };
 
 }  // namespace portcullis

@@ -194,6 +194,40 @@ TEST_F(SqliteBanStoreTest, UpgradesAnEmptyVersionZeroFile) {
   EXPECT_EQ(store->LoadActiveBans(100)->size(), 1u);
 }
 
+TEST_F(SqliteBanStoreTest, UpgradesAVersionOneFileKeepingItsData) {
+  // Version 1 as shipped (the first migration), with a ban and a position in it.
+  RawSql(
+      "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;"
+      "CREATE TABLE bans (jail TEXT NOT NULL, target TEXT NOT NULL, start INTEGER NOT NULL,"
+      " end INTEGER NOT NULL, permanent INTEGER NOT NULL, ban_count INTEGER NOT NULL,"
+      " failures INTEGER NOT NULL, matches BLOB, PRIMARY KEY (jail, target)) WITHOUT ROWID;"
+      "CREATE TABLE history (target TEXT NOT NULL, jail TEXT NOT NULL, start INTEGER NOT NULL,"
+      " end INTEGER NOT NULL, permanent INTEGER NOT NULL, failures INTEGER NOT NULL,"
+      " PRIMARY KEY (target, jail, start)) WITHOUT ROWID;"
+      "CREATE INDEX history_by_start ON history (start);"
+      "CREATE TABLE ban_counts (jail TEXT NOT NULL, target TEXT NOT NULL, count INTEGER NOT NULL,"
+      " last_ban INTEGER NOT NULL, PRIMARY KEY (jail, target)) WITHOUT ROWID;"
+      "CREATE INDEX ban_counts_by_last ON ban_counts (last_ban);"
+      "CREATE TABLE positions (path TEXT PRIMARY KEY NOT NULL, dev INTEGER NOT NULL,"
+      " ino INTEGER NOT NULL, offset INTEGER NOT NULL, head_hash INTEGER NOT NULL,"
+      " head_len INTEGER NOT NULL);"
+      "INSERT INTO bans VALUES ('sshd', '192.0.2.1', 100, 700, 0, 1, 5, NULL);"
+      "INSERT INTO positions VALUES ('/var/log/auth.log', 1, 2, 3, 4, 5);"
+      "PRAGMA user_version = 1;");
+  auto store = OpenStore();
+  EXPECT_FALSE(store->recovered_from_corruption());
+  EXPECT_EQ(*store->PragmaInt("user_version"), SqliteBanStore::kSchemaVersion);
+  EXPECT_EQ(store->LoadActiveBans(100)->size(), 1u);
+  EXPECT_EQ(store->LoadPositions()->size(), 1u);
+  EXPECT_TRUE(store->LoadJournalCursors()->empty());
+  std::vector<JournalCursor> cursors = {{"sshd", "s=1;i=2"}};
+  store->SaveJournalCursors(cursors);
+  ASSERT_TRUE(store->Commit().ok());
+  store.reset();
+  store = OpenStore();
+  EXPECT_EQ(*store->LoadJournalCursors(), cursors);
+}
+
 TEST_F(SqliteBanStoreTest, RefusesASchemaFromTheFutureWithoutMovingIt) {
   RawSql("PRAGMA user_version = 99");
   SqliteBanStore store(SqliteBanStoreOptions{path_, false, 1});

@@ -48,6 +48,18 @@ TEST_F(SshdFilter, OpenSsh98SessionProcessNames) {
                 "192.0.2.21", "carol");
 }
 
+// Lines as the journal source (watch/journal_source.h) builds them from journal entries.
+TEST_F(SshdFilter, LinesBuiltFromJournalEntries) {
+  ExpectFailure(*filter_,
+                "2026-11-23T02:46:03.123456+00:00 host sshd[812]: Failed password for root from "
+                "192.0.2.7 port 4242 ssh2",
+                "192.0.2.7", "root");
+  ExpectFailure(*filter_,
+                "2026-11-22T23:16:03.000001-03:30 localhost sshd-session[9]: Invalid user admin "
+                "from 2001:db8::7 port 4242",
+                "2001:db8::7", "admin");
+}
+
 TEST_F(SshdFilter, InvalidUserWithSpacesAndEmptyName) {
   ExpectFailure(*filter_,
                 "Nov 22 10:01:00 gw sshd[3001]: Invalid user john smith from 198.51.100.30 port "
