@@ -427,8 +427,14 @@ std::string PcreMessage(int code) {
   return reinterpret_cast<const char*>(buf.data());
 }
 
+// kCheckOnly: the pattern is compiled to validate it or to read its properties, then dropped, so
+// it is not JIT-compiled: JIT compilation costs more than compilation, and the executable memory
+// of dropped code stays mapped (and resident) in PCRE2's JIT allocator.
+enum class Use { kMatch, kCheckOnly };
+
 Result<CodePtr> CompileOne(const std::string& pattern_text, const std::string& where,
-                           bool with_defines = true, uint32_t extra_options = 0) {
+                           bool with_defines = true, uint32_t extra_options = 0,
+                           Use use = Use::kMatch) {
   std::string pattern = with_defines ? pattern_text + DefineBlock() : pattern_text;
   int err = 0;
   PCRE2_SIZE offset = 0;
@@ -439,7 +445,9 @@ Result<CodePtr> CompileOne(const std::string& pattern_text, const std::string& w
                                    std::to_string(offset));
   }
   // JIT is an optimisation: when it is unavailable the interpreter (with the same limits) runs.
-  (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+  if (use == Use::kMatch) {
+    (void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+  }
   return CodePtr(code);
 }
 
@@ -1043,11 +1051,12 @@ Result<std::string> Prepare(const FilterDef& def, const Source& src, std::vector
   if (!st.ok()) {
     return Status::InvalidArgument(where + ": " + st.message());
   }
-  Result<CodePtr> raw = CompileOne(src.regex, where, false);
+  Result<CodePtr> raw = CompileOne(src.regex, where, false, 0, Use::kCheckOnly);
   if (!raw.ok()) {
     return raw.status();
   }
-  Result<CodePtr> full = CompileOne(expanded, where + " (after expanding vars and tags)");
+  Result<CodePtr> full =
+      CompileOne(expanded, where + " (after expanding vars and tags)", true, 0, Use::kCheckOnly);
   if (!full.ok()) {
     return full.status();
   }
@@ -1209,7 +1218,7 @@ Result<std::unique_ptr<Filter>> Filter::CompileImpl(const FilterDef& def, std::s
   std::vector<std::pair<int, int>> ranges(all.size());  // [first, last] group numbers per branch
   int next_group = 1;
   for (size_t i : order) {
-    Result<CodePtr> one = CompileOne(expanded[i], def.source);
+    Result<CodePtr> one = CompileOne(expanded[i], def.source, true, 0, Use::kCheckOnly);
     if (!one.ok()) {
       return one.status();
     }
