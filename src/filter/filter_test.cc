@@ -369,7 +369,8 @@ TEST(LiteralSet, AgreesWithNaiveSearchWhenBlocksShareSlots) {
       std::string text;
       size_t len = next() % 40;
       for (size_t j = 0; j < len; ++j) {
-        text.push_back(static_cast<char>(next() % 3 == 0 ? next() % 256 : "ab\x80\xff"[next() % 4]));
+        text.push_back(
+            static_cast<char>(next() % 3 == 0 ? next() % 256 : "ab\x80\xff"[next() % 4]));
       }
       bool want = false;
       for (const std::string& l : literals) {

@@ -745,8 +745,8 @@ class NlSocket {
       }
       if (static_cast<size_t>(n) > kReceiveBuffer) {
         if (first_error.ok()) {
-          first_error = KernelError(EMSGSIZE, "read batch errors (reply truncated)", "",
-                                    privileged_);
+          first_error =
+              KernelError(EMSGSIZE, "read batch errors (reply truncated)", "", privileged_);
         }
         n = static_cast<ssize_t>(kReceiveBuffer);
       }
@@ -1689,8 +1689,8 @@ Status NftFirewall::HandleEvents() {
       continue;
     }
     int len = static_cast<int>(n);
-    for (const nlmsghdr* nlh = reinterpret_cast<const nlmsghdr*>(buf);
-         mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+    for (const nlmsghdr* nlh = reinterpret_cast<const nlmsghdr*>(buf); mnl_nlmsg_ok(nlh, len);
+         nlh = mnl_nlmsg_next(nlh, &len)) {
       if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES) {
         continue;
       }

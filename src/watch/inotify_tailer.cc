@@ -702,8 +702,7 @@ uint64_t InotifyTailer::ReadFile(OpenFile& file, LineSink* sink) {
   LineOrigin origin{slot.id, slot.path, slot.patterns};
   uint64_t total = 0;
   while (true) {
-    ssize_t n =
-        ::pread(file.fd, buffer_.get(), kReadBytes, static_cast<off_t>(file.pos.offset));
+    ssize_t n = ::pread(file.fd, buffer_.get(), kReadBytes, static_cast<off_t>(file.pos.offset));
     if (n < 0) {
       if (errno == EINTR) {
         continue;
