@@ -590,9 +590,15 @@ bool ApplyIgnoreIp(const toml::node& n, ErrorSink& s, const ApplyContext&, JailC
   // fail2ban writes ignoreip as one space-separated string; accept that as well as an array.
   auto each = [&](const toml::node& item, const std::string& value) {
     bool ok = true;
-    std::istringstream words(value);
-    std::string word;
-    while (words >> word) {
+    // Split by hand: a string stream would initialise the C++ locale (more of libstdc++ resident).
+    constexpr std::string_view kSpace = " \t\r\v\f\n";
+    std::vector<std::string> words;
+    for (size_t pos = value.find_first_not_of(kSpace); pos != std::string::npos;) {
+      size_t end = value.find_first_of(kSpace, pos);
+      words.push_back(value.substr(pos, end == std::string::npos ? end : end - pos));
+      pos = end == std::string::npos ? end : value.find_first_not_of(kSpace, end);
+    }
+    for (std::string& word : words) {
       while (!word.empty() && word.back() == ',') word.pop_back();
       if (word.empty()) continue;
       Result<Cidr> cidr = Cidr::Parse(word);

@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "config/edit_distance.h"
 
@@ -193,21 +191,28 @@ Result<toml::table> ParseText(std::string_view text, std::string_view source_nam
   }
 }
 
+// stdio, not file streams: those initialise the C++ locale (more of libstdc++ resident).
 Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  FILE* in = std::fopen(path.c_str(), "rb");
+  if (in == nullptr) {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) {
       return Status::NotFound(path + ": no such file");
     }
     return Status::IoError(path + ": cannot open");
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
+  std::string text;
+  char buffer[8192];
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), in)) > 0) {
+    text.append(buffer, n);
+  }
+  bool bad = std::ferror(in) != 0;
+  std::fclose(in);
+  if (bad) {
     return Status::IoError(path + ": read error");
   }
-  return ss.str();
+  return text;
 }
 
 bool FileExists(const std::string& path) {

@@ -71,6 +71,12 @@ TEST(PortSpec, ServicesFileIsAFallbackAfterTheBuiltinTable) {
   Result<PortSpec> spec = ParsePortText("gopher,ssh", resolver);
   ASSERT_TRUE(spec.ok());
   EXPECT_EQ(spec->ranges, (std::vector<PortRange>{{22, 22}, {70, 70}}));
+  // CRLF line ends, a last line without '\n', aliases after the number.
+  ServicesFileResolver crlf("gopher 70/tcp\r\nkerberos 88/udp kerberos5 krb5\r\nnntp 119/tcp");
+  EXPECT_EQ(crlf.Lookup("gopher"), 70);
+  EXPECT_EQ(crlf.Lookup("kerberos5"), 88);
+  EXPECT_EQ(crlf.Lookup("krb5"), 88);
+  EXPECT_EQ(crlf.Lookup("nntp"), 119);
 }
 
 TEST(PortSpec, RangeToString) {

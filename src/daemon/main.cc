@@ -69,6 +69,10 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "portcullisd: cannot start:\n%s\n", daemon.status().message().c_str());
     return 1;
   }
+  // Startup (config parsing, PCRE2 compilation and JIT, SQLite schema work) frees much more than
+  // it keeps, and glibc only gives back free memory at the top of the heap: return the free
+  // pages in between before the daemon settles into its loop.
+  malloc_trim(0);
   portcullis::Status s = (*daemon)->Run();
   if (!s.ok()) {
     portcullis::Log().critical("event loop failed: {}", s.message());

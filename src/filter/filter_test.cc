@@ -344,6 +344,43 @@ TEST(LiteralSet, AgreesWithNaiveSearch) {
   }
 }
 
+// Many literals over all 256 byte values: the hashed tables then hold blocks that share a slot
+// and buckets that mix literals with different final blocks; none of that may change the answer.
+TEST(LiteralSet, AgreesWithNaiveSearchWhenBlocksShareSlots) {
+  uint32_t seed = 777;
+  auto next = [&seed]() {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 16) & 0x7fff;
+  };
+  for (size_t count : {3u, 40u, 400u, 5000u}) {
+    std::vector<std::string> literals;
+    for (size_t i = 0; i < count; ++i) {
+      std::string l;
+      size_t len = 3 + next() % 4;
+      for (size_t j = 0; j < len; ++j) {
+        // Mostly a few bytes, so texts hit literals; sometimes any byte, so slots collide.
+        l.push_back(static_cast<char>(next() % 4 == 0 ? next() % 256 : "ab\x80\xff"[next() % 4]));
+      }
+      literals.push_back(l);
+    }
+    LiteralSet s;
+    s.Build(literals);
+    for (int i = 0; i < 2000; ++i) {
+      std::string text;
+      size_t len = next() % 40;
+      for (size_t j = 0; j < len; ++j) {
+        text.push_back(
+            static_cast<char>(next() % 3 == 0 ? next() % 256 : "ab\x80\xff"[next() % 4]));
+      }
+      bool want = false;
+      for (const std::string& l : literals) {
+        want = want || text.find(l) != std::string::npos;
+      }
+      ASSERT_EQ(s.Search(text), want) << count << " literals, text of " << text.size();
+    }
+  }
+}
+
 TEST(LiteralSet, GroupsCanBeSwitchedOff) {
   LiteralSet s;
   s.Build({"always", "gated"}, {0, 3});

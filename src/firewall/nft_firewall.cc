@@ -51,7 +51,11 @@ constexpr uint8_t kUdataRuleComment = 0;
 // timed; the kernel's own limit depends on its version, so we clamp here instead.
 constexpr int64_t kMaxTimeoutMs = int64_t{3650} * 24 * 3600 * 1000;
 
-constexpr size_t kReceiveBuffer = size_t{256} * 1024;
+// One received netlink datagram. The kernel builds dump replies of at most 32 KiB (it caps them
+// at SKB_WITH_OVERHEAD(32768) however large our buffer) and acks, errors and notifications of at
+// most NLMSG_GOODSIZE (a page, up to 8 KiB); each recv returns one datagram. A longer one would
+// be reported as truncated, not misread.
+constexpr size_t kReceiveBuffer = size_t{32} * 1024;
 constexpr int kCommandRcvBuf = 4 * 1024 * 1024;
 constexpr int kEventRcvBuf = 16 * 1024 * 1024;
 constexpr size_t kMinSndBuf = size_t{1024} * 1024;
@@ -679,8 +683,16 @@ class NlSocket {
     if (setsockopt(fd(), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0) {
       setsockopt(fd(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     }
-    buf_.resize(kReceiveBuffer);
     return Status::Ok();
+  }
+
+  // The receive buffer, allocated on first use and not zero-filled: the event socket of an idle
+  // daemon never reads, and untouched pages stay out of the resident set.
+  char* buffer() {
+    if (buf_ == nullptr) {
+      buf_.reset(new char[kReceiveBuffer]);
+    }
+    return buf_.get();
   }
 
   int fd() const { return mnl_socket_get_fd(nl_); }
@@ -714,7 +726,8 @@ class NlSocket {
     }
     Status first_error;
     while (true) {
-      ssize_t n = recv(fd(), buf_.data(), buf_.size(), MSG_DONTWAIT);
+      // MSG_TRUNC: n is the datagram's real length, so a truncated reply is noticed.
+      ssize_t n = recv(fd(), buffer(), kReceiveBuffer, MSG_DONTWAIT | MSG_TRUNC);
       if (n < 0) {
         if (errno == EINTR) {
           continue;
@@ -730,7 +743,14 @@ class NlSocket {
         }
         return KernelError(errno, "read batch result", "", privileged_);
       }
-      for (const nlmsghdr* nlh = reinterpret_cast<const nlmsghdr*>(buf_.data());
+      if (static_cast<size_t>(n) > kReceiveBuffer) {
+        if (first_error.ok()) {
+          first_error =
+              KernelError(EMSGSIZE, "read batch errors (reply truncated)", "", privileged_);
+        }
+        n = static_cast<ssize_t>(kReceiveBuffer);
+      }
+      for (const nlmsghdr* nlh = reinterpret_cast<const nlmsghdr*>(buf_.get());
            mnl_nlmsg_ok(nlh, static_cast<int>(n));
            nlh = mnl_nlmsg_next(nlh, reinterpret_cast<int*>(&n))) {
         if (nlh->nlmsg_type != NLMSG_ERROR) {
@@ -767,14 +787,15 @@ class NlSocket {
       return MNL_CB_OK;
     };
     while (true) {
-      ssize_t n = mnl_socket_recvfrom(nl_, buf_.data(), buf_.size());
+      // libmnl fails with ENOSPC on a truncated datagram.
+      ssize_t n = mnl_socket_recvfrom(nl_, buffer(), kReceiveBuffer);
       if (n < 0) {
         if (errno == EINTR) {
           continue;
         }
         return KernelError(errno, what, "", privileged_);
       }
-      int ret = mnl_cb_run(buf_.data(), static_cast<size_t>(n), seq, portid_,
+      int ret = mnl_cb_run(buf_.get(), static_cast<size_t>(n), seq, portid_,
                            reinterpret_cast<mnl_cb_t>(RunCallback), &cb);
       if (ret < 0) {
         return KernelError(errno, what, "", privileged_);
@@ -837,7 +858,7 @@ class NlSocket {
   uint32_t portid_ = 0;
   uint32_t seq_ = static_cast<uint32_t>(time(nullptr));
   size_t sndbuf_ = 0;
-  std::vector<char> buf_;
+  std::unique_ptr<char[]> buf_;
 };
 
 // ---- The firewall -------------------------------------------------------------------------------
@@ -1647,9 +1668,9 @@ Status NftFirewall::HandleEvents() {
   }
   bool suspicious = false;
   bool lost = false;
-  std::vector<char> buf(kReceiveBuffer);
+  char* buf = m.events->buffer();
   while (true) {
-    ssize_t n = recv(m.events->fd(), buf.data(), buf.size(), MSG_DONTWAIT);
+    ssize_t n = recv(m.events->fd(), buf, kReceiveBuffer, MSG_DONTWAIT | MSG_TRUNC);
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -1663,9 +1684,13 @@ Status NftFirewall::HandleEvents() {
       }
       return KernelError(errno, "read nftables events", "");
     }
+    if (static_cast<size_t>(n) > kReceiveBuffer) {
+      lost = true;  // a notification we could not read whole: resynchronise as after ENOBUFS
+      continue;
+    }
     int len = static_cast<int>(n);
-    for (const nlmsghdr* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
-         mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+    for (const nlmsghdr* nlh = reinterpret_cast<const nlmsghdr*>(buf); mnl_nlmsg_ok(nlh, len);
+         nlh = mnl_nlmsg_next(nlh, &len)) {
       if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES) {
         continue;
       }

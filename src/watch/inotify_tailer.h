@@ -168,7 +168,7 @@ class InotifyTailer final : public FileLineSource {
   std::set<std::string> read_;       // slots with data to read
   std::vector<QueuedEvent> queued_;  // events raised while no sink was at hand
   std::vector<Consumed> consumed_;   // most recent last, bounded
-  std::vector<char> buffer_;
+  std::unique_ptr<char[]> buffer_;   // kReadBytes, for one pread
 };
 
 }  // namespace portcullis
