@@ -64,6 +64,21 @@ class JournalTest(DaemonTestCase):
             fh.write(jail_toml(extra % {"journal": journal.dir, "logs": d.logs}))
         return d, journal
 
+    def test_several_values_of_one_field_mean_any_of_them(self):
+        # The shipped sshd jail lists sshd, sshd-session and sshd-auth (OpenSSH 9.8 and later).
+        d, journal = self._daemon('backend = "journal"\njournalpath = ["%(journal)s"]\n'
+                                  'journalmatch = ["_COMM=sshd", "_COMM=sshd-session", '
+                                  '"_COMM=sshd-auth"]\n')
+        journal.append([failure("192.0.2.90")])  # the journal exists before the start
+        d.start()
+        journal.append([failure("192.0.2.91", comm="sshd-session"),
+                        failure("192.0.2.91", comm="sshd"),
+                        failure("192.0.2.91", comm="sshd-imposter"),
+                        failure("192.0.2.91", comm="sshd-auth")])
+        wait_until(lambda: "192.0.2.91" in d.kernel_elements(), what="ban in nftables")
+        st = d.client("status", "sshd")
+        self.assertEqual(counter(st, "lines_read"), 3)
+
     def test_bans_from_the_journal_and_resumes_after_a_restart(self):
         d, journal = self._daemon('backend = "journal"\njournalpath = ["%(journal)s"]\n'
                                   'journalmatch = ["_COMM=sshd"]\n')
