@@ -643,7 +643,8 @@ TEST(ShippedConfig, LoadsWithoutErrors) {
   EXPECT_EQ(sshd->logpath, (std::vector<std::string>{"/var/log/auth.log"}));
   EXPECT_EQ(sshd->ports, (std::vector<PortRange>{{22, 22}}));
   EXPECT_EQ(sshd->backend, LogBackend::kAuto);
-  EXPECT_EQ(sshd->journalmatch, (std::vector<std::string>{"_COMM=sshd"}));
+  EXPECT_EQ(sshd->journalmatch,
+            (std::vector<std::string>{"_COMM=sshd", "_COMM=sshd-session", "_COMM=sshd-auth"}));
   for (const char* name :
        {"recidive", "nginx-http-auth", "nginx-limit-req", "nginx-botsearch", "apache-auth",
         "apache-badbots", "apache-noscript", "postfix", "postfix-sasl", "dovecot", "courier-auth",
