@@ -198,17 +198,23 @@ Status JournalSource::Arm(bool now) {
   return Status::Ok();
 }
 
+void JournalSource::Report(LineSink& sink, SourceEventKind kind, std::string_view detail,
+                           uint64_t count) {
+  SourceEvent ev;
+  ev.kind = kind;
+  ev.file = options_.pattern;
+  ev.path = options_.description;
+  ev.detail = detail;
+  ev.count = count;
+  sink.OnEvent(ev);
+}
+
 Status JournalSource::OnReadable(LineSink& sink) {
   uint64_t expirations;
   while (read(timer_fd_, &expirations, sizeof expirations) > 0) {
   }
   if (!pending_error_.empty()) {
-    SourceEvent ev;
-    ev.kind = SourceEventKind::kError;
-    ev.file = options_.pattern;
-    ev.path = options_.description;
-    ev.detail = pending_error_;
-    sink.OnEvent(ev);
+    Report(sink, SourceEventKind::kError, pending_error_, 0);
     pending_error_.clear();
   }
   // A failed sd_journal_process is reported, but reading goes on: the entries are still there.
@@ -236,15 +242,7 @@ Status JournalSource::OnReadable(LineSink& sink) {
       int64_t seconds = static_cast<int64_t>(entry->realtime_usec / 1000000);
       bool cut = FormatJournalLine(*entry, options_.utc_offset(seconds), &line_);
       sink.OnLine(origin, line_, cut);
-      if (cut) {
-        ++cut_lines_;
-        SourceEvent ev;
-        ev.kind = SourceEventKind::kOversizeLine;
-        ev.file = options_.pattern;
-        ev.path = options_.description;
-        ev.count = cut_lines_;
-        sink.OnEvent(ev);
-      }
+      if (cut) Report(sink, SourceEventKind::kOversizeLine, {}, ++cut_lines_);
     }
     // An entry whose fields cannot be read is skipped, but the cursor still moves past it.
     Result<std::string> c = reader_->Cursor();

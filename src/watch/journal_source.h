@@ -130,6 +130,7 @@ class JournalSource final : public LineSource {
  private:
   JournalSource(std::unique_ptr<JournalReader> reader, Options options);
   Status Arm(bool now);
+  void Report(LineSink& sink, SourceEventKind kind, std::string_view detail, uint64_t count);
 
   std::unique_ptr<JournalReader> reader_;
   Options options_;
