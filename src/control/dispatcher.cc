@@ -137,18 +137,8 @@ class Args {
   bool Has(const char* key) const { return req_.contains(key) && !req_.at(key).is_null(); }
 
   std::optional<std::string> Jail(const char* key, bool required) {
-    if (!Has(key)) {
-      if (required) {
-        Fail(std::string("missing field '") + key + "'");
-      }
-      return std::nullopt;
-    }
-    const json& v = req_.at(key);
-    if (!v.is_string()) {
-      return FailNone(std::string("'") + key + "' must be a string");
-    }
-    std::string s = v.get<std::string>();
-    if (!ValidName(s)) {
+    std::optional<std::string> s = Text(key, required);
+    if (s && !ValidName(*s)) {
       return FailNone(std::string("'") + key +
                       "' must be 1 to 64 printable characters without spaces");
     }
@@ -156,18 +146,8 @@ class Args {
   }
 
   std::optional<std::string> Address(const char* key, bool required) {
-    if (!Has(key)) {
-      if (required) {
-        Fail(std::string("missing field '") + key + "'");
-      }
-      return std::nullopt;
-    }
-    const json& v = req_.at(key);
-    if (!v.is_string()) {
-      return FailNone(std::string("'") + key + "' must be a string");
-    }
-    std::string s = v.get<std::string>();
-    if (s.empty() || s.size() > kMaxAddressBytes) {
+    std::optional<std::string> s = Text(key, required);
+    if (s && (s->empty() || s->size() > kMaxAddressBytes)) {
       return FailNone(std::string("'") + key + "' must be an address of 1 to 64 characters");
     }
     return s;
@@ -264,9 +244,15 @@ class Args {
     return n;
   }
 
-  std::optional<std::string> String(const char* key) {
+  std::optional<std::string> String(const char* key) { return Text(key, true); }
+
+  // The string at `key`. Missing: nullopt, and an error only if `required`.
+  std::optional<std::string> Text(const char* key, bool required) {
     if (!Has(key)) {
-      return FailNone(std::string("missing field '") + key + "'");
+      if (required) {
+        Fail(std::string("missing field '") + key + "'");
+      }
+      return std::nullopt;
     }
     const json& v = req_.at(key);
     if (!v.is_string()) {
