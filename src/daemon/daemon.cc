@@ -104,28 +104,13 @@ BanPolicyOptions PolicyOptions(const JailConfig& jc) {
   return o;
 }
 
-std::string LevelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kError:
-      return "error";
-    case LogLevel::kWarning:
-      return "warning";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kDebug:
-    case LogLevel::kTrace:
-      return "debug";
-  }
-  return "info";
-}
-
 LogOptions LogOptionsFor(const DaemonSettings& daemon, bool foreground_stderr) {
   // "stderr" and "journal" mean no file: under systemd, stderr is the journal.
   bool no_file = daemon.log_file == "stderr" || daemon.log_file == "journal";
   LogOptions log;
   log.file = no_file ? "" : daemon.log_file;
   log.to_stderr = foreground_stderr || no_file;
-  log.level = LevelName(daemon.log_level);
+  log.level = std::string(LogLevelName(daemon.log_level));  // "trace" logs as debug
   return log;
 }
 
@@ -240,10 +225,6 @@ Status Daemon::Start(const Config& config) {
 
   PORTCULLIS_RETURN_IF_ERROR(loop_->HandleSignals({SIGHUP, SIGTERM, SIGINT, SIGUSR1},
                                                   [this](int signo) { OnSignal(signo); }));
-  loop_->OnIdle([this] {
-    CommitPending();
-    EndIteration();
-  });
   loop_->OnDeadline([this] { OnDeadline(); });
 
   watchdog_interval_ms_ = SdWatchdogIntervalMs() / 2;
@@ -679,8 +660,6 @@ void Daemon::Consider(JailRuntime& rt, BanCandidate c, int64_t now) {
   }
   Duration d = NextBanTime(rt, c.address, now);
   PendingBan p;
-  p.jail = jc.name;
-  p.target = target;
   p.record.jail = jc.name;
   p.record.target = target;
   p.record.start = now;
@@ -690,7 +669,7 @@ void Daemon::Consider(JailRuntime& rt, BanCandidate c, int64_t now) {
   p.matches = std::move(c.matches);
   int64_t since = now - config_.database.purge_age;
   p.record.ban_count = history_.Count(jc.name, c.address, since) + 1;
-  pending_keys_.insert({p.jail, p.target});
+  pending_keys_.insert({p.record.jail, p.record.target});
   pending_.push_back(std::move(p));
   // A flood is read in one loop turn: apply bans in chunks on the way, so the first attackers are
   // blocked within milliseconds and the queue stays small.
@@ -713,7 +692,7 @@ void Daemon::CommitPending() {
       int64_t left = std::max<int64_t>(1, p.record.end - now);
       timeout = std::chrono::milliseconds(left * 1000);
     }
-    batch.Ban(p.jail, p.target, timeout);
+    batch.Ban(p.record.jail, p.record.target, timeout);
   }
   Status s = firewall_->Apply(batch);
   if (!s.ok()) {
@@ -728,12 +707,13 @@ void Daemon::CommitPending() {
   for (PendingBan& p : pending_) store_->AddBan(ToStored(p.record, std::move(p.matches)));
   CommitStore();
   for (PendingBan& p : pending_) {
-    JailRuntime* rt = FindJail(p.jail);
+    const BanRecord& rec = p.record;
+    JailRuntime* rt = FindJail(rec.jail);
     if (rt != nullptr) {
       ++rt->total_banned;
-      rt->jail->Forget(p.target.network());
+      rt->jail->Forget(rec.target.network());
     }
-    history_.Record(p.jail, p.target.network(), p.record.start);
+    history_.Record(rec.jail, rec.target.network(), rec.start);
     LogBan(p.record, nullptr);
     ledger_.Put(std::move(p.record));
   }
@@ -824,6 +804,18 @@ const std::vector<IpAddress>& Daemon::LoggedIn() {
 bool Daemon::IsBannedOrPending(const std::string& jail, const IpAddress& address) const {
   if (ledger_.HoldsHost(jail, address)) return true;
   return !pending_keys_.empty() && pending_keys_.count({jail, Cidr(address)}) != 0;
+}
+
+BanRecord Daemon::FromStored(StoredBan b) {
+  BanRecord rec;
+  rec.jail = std::move(b.jail);
+  rec.target = b.target;
+  rec.start = b.start;
+  rec.end = b.end;
+  rec.permanent = b.permanent;
+  rec.ban_count = b.ban_count;
+  rec.failures = b.failures;
+  return rec;
 }
 
 StoredBan Daemon::ToStored(const BanRecord& rec, std::vector<std::string> matches) const {
@@ -920,15 +912,8 @@ void Daemon::RestoreStoredBans() {
       store_->RemoveBan(b.jail, b.target);  // the jail is gone from the configuration
       continue;
     }
-    BanRecord rec;
-    rec.jail = b.jail;
-    rec.target = b.target;
-    rec.start = b.start;
-    rec.end = b.end;
-    rec.permanent = b.permanent;
-    rec.ban_count = b.ban_count;
-    rec.failures = b.failures;
-    if (const BanRecord* held = ledger_.Find(b.jail, b.target)) {
+    BanRecord rec = FromStored(std::move(b));
+    if (const BanRecord* held = ledger_.Find(rec.jail, rec.target)) {
       // The kernel's remaining time is the truth for when it ends.
       if (!held->permanent) rec.end = held->end;
       rec.permanent = held->permanent;

@@ -76,11 +76,8 @@ class Daemon final : public DaemonFacade, private LineSink {
     uint64_t refused_logged_in = 0;
   };
   struct PendingBan {
-    std::string jail;
-    Cidr target;
     BanRecord record;
     std::vector<std::string> matches;  // for the store; the ledger does not keep them
-    bool refresh = false;
   };
 
   explicit Daemon(DaemonOptions options);
@@ -105,6 +102,7 @@ class Daemon final : public DaemonFacade, private LineSink {
   void RestoreStoredBans();
   void CommitStore();
   StoredBan ToStored(const BanRecord& rec, std::vector<std::string> matches = {}) const;
+  static BanRecord FromStored(StoredBan stored);  // without the matched lines
   // Whether `jail` bans `address` (exactly, not through a wider block) or has its ban queued.
   bool IsBannedOrPending(const std::string& jail, const IpAddress& address) const;
   // The addresses of live login sessions (ignore_logged_in), cached within a loop iteration.
