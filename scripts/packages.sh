@@ -6,7 +6,7 @@ BUILD_PACKAGES=(
   cmake ninja-build pkg-config g++ make
   libpcre2-dev libnftnl-dev libmnl-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libsqlite3-dev libsystemd-dev nlohmann-json3-dev libtsl-hopscotch-map-dev
-  nftables iproute2 scdoc
+  lld nftables iproute2 scdoc
 )
 # Only to run the tests.
 TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev python3 iputils-ping procps
