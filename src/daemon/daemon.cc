@@ -233,9 +233,12 @@ Status Daemon::Start(const Config& config) {
   std::string pid_file = options_.pid_file.empty() ? config.daemon.pid_file : options_.pid_file;
   if (!pid_file.empty()) {
     // stdio, not an ofstream: iostreams would pull the C++ locale machinery into memory for
-    // one line (about 0.2 MB of RSS for the daemon's life).
+    // one line (about 0.2 MB of RSS for the daemon's life). And fputs, not fprintf: nothing
+    // else in the daemon formats with printf, whose code keeps two 64 KiB windows of libc
+    // resident.
     FILE* pf = std::fopen(pid_file.c_str(), "w");
-    bool ok = pf != nullptr && std::fprintf(pf, "%d\n", static_cast<int>(getpid())) > 0;
+    std::string line = std::to_string(getpid()) + "\n";
+    bool ok = pf != nullptr && std::fputs(line.c_str(), pf) >= 0;
     if (pf != nullptr && std::fclose(pf) != 0) ok = false;
     if (!ok) Log().warn("cannot write pid file {}", pid_file);
   }
