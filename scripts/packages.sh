@@ -3,7 +3,7 @@
 
 # To build and run the daemon and the client.
 BUILD_PACKAGES=(
-  cmake ninja-build pkg-config g++ make
+  cmake ninja-build pkg-config g++ make dpkg-dev
   libpcre2-dev libnftnl-dev libmnl-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libsqlite3-dev libsystemd-dev nlohmann-json3-dev libtsl-hopscotch-map-dev
   lld nftables iproute2 scdoc
