@@ -97,6 +97,10 @@ class SqliteBanStore : public BanStore {
 
   const std::string& path() const { return options_.path; }
 
+  // Statements compiled and cached right now (for tests): none after Open(); each kind of write
+  // or lookup adds its statements when it first runs. Loads run once at startup and keep none.
+  size_t cached_statements() const;
+
  private:
   Result<std::vector<StoredBan>> LoadActive(int64_t now, bool with_matches);
   enum class OpKind { kAdd, kPut, kRemove, kRemoveJail, kRemoveAll, kForget };
@@ -110,7 +114,6 @@ class SqliteBanStore : public BanStore {
   Status OpenReadOnly();
   Status MoveAside(const std::string& why);
   Status Migrate();
-  Status Prepare();
   void Close();
   Status Exec(const char* sql);
   Status Error(int rc, std::string_view what) const;
@@ -118,6 +121,8 @@ class SqliteBanStore : public BanStore {
   Status WritePositions(const std::vector<FilePosition>& positions);
   Status WriteJournalCursors(const std::vector<JournalCursor>& cursors);
   Status Run(sqlite3_stmt* stmt, std::string_view what);
+  // Prepares `sql` for a single use into *out (the caller finalizes it).
+  Status PrepareOnce(const char* sql, sqlite3_stmt** out);
 
   SqliteBanStoreOptions options_;
   sqlite3* db_ = nullptr;
@@ -128,29 +133,34 @@ class SqliteBanStore : public BanStore {
   std::vector<Op> queue_;
   std::optional<std::vector<FilePosition>> positions_;
   std::optional<std::vector<JournalCursor>> cursors_;
+  // What the file holds, once known (loaded, committed, or a new file): saving the same set again
+  // queues nothing, so an idle daemon's periodic save writes nothing.
+  std::optional<std::vector<FilePosition>> stored_positions_;
+  std::optional<std::vector<JournalCursor>> stored_cursors_;
 
-  // Cached prepared statements, finalized in Close().
-  sqlite3_stmt* begin_ = nullptr;
-  sqlite3_stmt* commit_ = nullptr;
-  sqlite3_stmt* rollback_ = nullptr;
-  sqlite3_stmt* upsert_ban_ = nullptr;
-  sqlite3_stmt* insert_event_ = nullptr;
-  sqlite3_stmt* bump_count_ = nullptr;
-  sqlite3_stmt* remove_ban_ = nullptr;
-  sqlite3_stmt* remove_jail_ = nullptr;
-  sqlite3_stmt* remove_all_ = nullptr;
-  sqlite3_stmt* forget_events_ = nullptr;
-  sqlite3_stmt* forget_counts_ = nullptr;
-  sqlite3_stmt* clear_positions_ = nullptr;
-  sqlite3_stmt* insert_position_ = nullptr;
-  sqlite3_stmt* load_bans_ = nullptr;
-  sqlite3_stmt* load_ban_ = nullptr;
-  sqlite3_stmt* load_counts_ = nullptr;
-  sqlite3_stmt* load_positions_ = nullptr;
-  sqlite3_stmt* load_history_ = nullptr;
-  sqlite3_stmt* clear_cursors_ = nullptr;
-  sqlite3_stmt* insert_cursor_ = nullptr;
-  sqlite3_stmt* load_cursors_ = nullptr;
+  // Statements run more than once, prepared on first use and kept until Close(). An idle daemon
+  // runs none of them, so none is compiled at startup (see Statement()).
+  enum class Stmt {
+    kBegin,
+    kCommit,
+    kUpsertBan,
+    kInsertEvent,
+    kBumpCount,
+    kRemoveBan,
+    kRemoveJail,
+    kRemoveAll,
+    kForgetEvents,
+    kForgetCounts,
+    kClearPositions,
+    kInsertPosition,
+    kClearCursors,
+    kInsertCursor,
+    kLoadBan,
+    kLoadHistory,
+    kCount,
+  };
+  Status Statement(Stmt id, sqlite3_stmt** out);
+  sqlite3_stmt* stmts_[static_cast<int>(Stmt::kCount)] = {};
 };
 
 }  // namespace portcullis
