@@ -117,6 +117,10 @@ class OneShot {
   OneShot& operator=(const OneShot&) = delete;
   sqlite3_stmt** out() { return &stmt_; }
   sqlite3_stmt* get() const { return stmt_; }
+  void Finalize() {
+    sqlite3_finalize(stmt_);
+    stmt_ = nullptr;
+  }
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
@@ -357,6 +361,7 @@ SqliteBanStore::OpenOutcome SqliteBanStore::TryOpen(Status* status) {
     stored_positions_.emplace();
     stored_cursors_.emplace();
   }
+  DropPageCache();
   return OpenOutcome::kOk;
 }
 
@@ -448,6 +453,17 @@ Result<std::vector<StoredBan>> SqliteBanStore::LoadActiveBansWithoutMatches(int6
   return LoadActive(now, false);
 }
 
+int64_t SqliteBanStore::page_cache_bytes() const {
+  int current = 0, highwater = 0;
+  if (db_ == nullptr) return 0;
+  sqlite3_db_status(db_, SQLITE_DBSTATUS_CACHE_USED, &current, &highwater, 0);
+  return current;
+}
+
+void SqliteBanStore::DropPageCache() {
+  if (db_ != nullptr) sqlite3_db_release_memory(db_);
+}
+
 Status SqliteBanStore::PrepareOnce(const char* sql, sqlite3_stmt** out) {
   if (db_ == nullptr) return Status::Unavailable("sqlite " + options_.path + ": not open");
   int rc = sqlite3_prepare_v2(db_, sql, -1, out, nullptr);
@@ -482,6 +498,8 @@ Result<std::vector<StoredBan>> SqliteBanStore::LoadActive(int64_t now, bool with
                               sqlite3_column_bytes(st, 7));
   }
   if (rc != SQLITE_DONE) return Error(rc, "loading active bans");
+  stmt.Finalize();
+  DropPageCache();
   return out;
 }
 
@@ -527,6 +545,8 @@ Result<std::vector<HistoryCount>> SqliteBanStore::LoadHistoryCounts(int64_t sinc
                                sqlite3_column_int64(st, 3)});
   }
   if (rc != SQLITE_DONE) return Error(rc, "loading ban history counts");
+  stmt.Finalize();
+  DropPageCache();
   return out;
 }
 
@@ -547,6 +567,8 @@ Result<std::vector<FilePosition>> SqliteBanStore::LoadPositions() {
   }
   if (rc != SQLITE_DONE) return Error(rc, "loading file positions");
   stored_positions_ = SortedByPath(out);
+  stmt.Finalize();
+  DropPageCache();
   return out;
 }
 
@@ -561,6 +583,8 @@ Result<std::vector<JournalCursor>> SqliteBanStore::LoadJournalCursors() {
   }
   if (rc != SQLITE_DONE) return Error(rc, "loading journal cursors");
   stored_cursors_ = SortedByKey(out);
+  stmt.Finalize();
+  DropPageCache();
   return out;
 }
 

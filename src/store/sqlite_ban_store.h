@@ -100,6 +100,8 @@ class SqliteBanStore : public BanStore {
   // Statements compiled and cached right now (for tests): none after Open(); each kind of write
   // or lookup adds its statements when it first runs. Loads run once at startup and keep none.
   size_t cached_statements() const;
+  // Bytes of database pages in SQLite's page cache for this connection (for tests).
+  int64_t page_cache_bytes() const;
 
  private:
   Result<std::vector<StoredBan>> LoadActive(int64_t now, bool with_matches);
@@ -121,6 +123,11 @@ class SqliteBanStore : public BanStore {
   Status WritePositions(const std::vector<FilePosition>& positions);
   Status WriteJournalCursors(const std::vector<JournalCursor>& cursors);
   Status Run(sqlite3_stmt* stmt, std::string_view what);
+  // Frees the page cache's copies of pages no statement holds. Called when the work that read
+  // them is done and will not run again: after Open (quick_check read every page: up to
+  // cache_size, 1 MiB, of a big file would otherwise stay cached for the daemon's life) and after
+  // each startup load. The next transaction reads what it needs again (from the kernel's cache).
+  void DropPageCache();
   // Prepares `sql` for a single use into *out (the caller finalizes it).
   Status PrepareOnce(const char* sql, sqlite3_stmt** out);
 

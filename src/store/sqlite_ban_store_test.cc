@@ -323,6 +323,30 @@ TEST_F(SqliteBanStoreTest, TheLoadedPositionsSavedAgainAfterAReopenWriteNothing)
   EXPECT_EQ(store->LoadPositions()->size(), 2u);
 }
 
+TEST_F(SqliteBanStoreTest, PagesReadAtOpenAndByTheStartupLoadsAreNotKeptCached) {
+  auto store = OpenStore();
+  for (uint32_t i = 0; i < 3000; ++i) {
+    StoredBan b = Ban("sshd", Nth(i), 100, 700);
+    b.matches = {"Failed password for root from 10.0.0.1 port 22 ssh2"};
+    store->AddBan(b);
+  }
+  ASSERT_TRUE(store->Commit().ok());
+  ASSERT_GT(*store->PragmaInt("page_count"), 100);
+  store.reset();
+  // quick_check at open and the loads read every page; the cache keeps none of them.
+  store = OpenStore();
+  EXPECT_LT(store->page_cache_bytes(), 16 * 1024);
+  EXPECT_EQ(store->LoadActiveBans(100)->size(), 3000u);
+  EXPECT_EQ(store->LoadHistoryCounts(0)->size(), 3000u);
+  EXPECT_LT(store->page_cache_bytes(), 16 * 1024);
+  // Later work reads what it needs again.
+  store->RemoveBan("sshd", Nth(7));
+  ASSERT_TRUE(store->Commit().ok());
+  ASSERT_TRUE(store->LoadBan("sshd", Nth(8))->has_value());
+  EXPECT_FALSE(store->LoadBan("sshd", Nth(7))->has_value());
+  EXPECT_GT(store->page_cache_bytes(), 0);
+}
+
 TEST_F(SqliteBanStoreTest, RefusesASchemaFromTheFutureWithoutMovingIt) {
   RawSql("PRAGMA user_version = 99");
   SqliteBanStore store(SqliteBanStoreOptions{path_, false, 1});
