@@ -19,8 +19,8 @@
 // seconds of bans. `sync_full` (synchronous=FULL) closes that gap at the price of one fsync per
 // loop iteration that bans something (measured in docs and bench/store_restore_tool.cc).
 //
-// Damage. Open() runs `PRAGMA quick_check`. A file that is not a database, is corrupt (truncated,
-// overwritten) or cannot be opened although it exists is renamed to
+// Damage. Open() runs `PRAGMA quick_check` on an existing file. A file that is not a database, is
+// corrupt (truncated, overwritten) or cannot be opened although it exists is renamed to
 // `<path>.corrupt-<epoch>` (its -wal and -shm too) and a fresh database is created; Open() then
 // returns OK and recovered_from_corruption() is true. A file written by a NEWER schema version is
 // never moved: Open() fails (Unavailable) so that a downgrade does not destroy data.
