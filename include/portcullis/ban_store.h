@@ -144,10 +144,14 @@ class BanStore {
   virtual void RemoveAllBans() = 0;
   // Drops the history events and the HistoryCounts of `target` (`unban --forget`).
   virtual void ForgetHistory(const Cidr& target) = 0;
-  // Replaces all saved positions with `positions`. Only the last call before a Commit is written.
+  // Replaces all saved positions with `positions` (paths unique). Only the last call before a
+  // Commit is written. A set equal (in any order) to the one the store holds, as last loaded or
+  // committed, queues nothing and cancels a different set queued before it: the daemon saves
+  // every few seconds, and an idle one then writes nothing.
   virtual void SavePositions(std::span<const FilePosition> positions) = 0;
   // Replaces all saved journal cursors with `cursors` (keys unique). Only the last call before a
-  // Commit is written; independent of SavePositions.
+  // Commit is written, and the held set again queues nothing, as for SavePositions; independent
+  // of SavePositions.
   virtual void SaveJournalCursors(std::span<const JournalCursor> cursors) = 0;
 
   // Writes everything queued, in order, in one transaction, and returns once it is durable

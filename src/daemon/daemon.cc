@@ -163,7 +163,7 @@ Status Daemon::Start(const Config& config) {
   loop_ = std::move(loop).value();
 
   host_ = NewSystemHostInfo(options_.utmp_path);
-  config_ = config;
+  KeepConfig(config);
   RefreshSelfAddresses();
 
   if (config.firewall.backend == FirewallBackend::kNone) {
@@ -243,6 +243,20 @@ Status Daemon::Start(const Config& config) {
     if (!ok) Log().warn("cannot write pid file {}", pid_file);
   }
   return Status::Ok();
+}
+
+// Only what the running daemon reads again: the settings, and the enabled jails (a reload
+// compares against them). Config::origins (every key's source line, for `config-dump`, which reads
+// the files itself) and the disabled jails would stay in memory for the daemon's life unread.
+void Daemon::KeepConfig(const Config& config) {
+  config_.daemon = config.daemon;
+  config_.firewall = config.firewall;
+  config_.database = config.database;
+  config_.jails.clear();
+  for (const JailConfig& jc : config.jails) {
+    if (jc.enabled) config_.jails.push_back(jc);
+  }
+  config_.origins.clear();
 }
 
 void Daemon::RefreshSelfAddresses() {
@@ -348,7 +362,7 @@ Status Daemon::ApplyJails(std::map<std::string, JailRuntime> jails, std::vector<
 
   jails_ = std::move(jails);
   jail_order_ = std::move(order);
-  config_ = config;
+  KeepConfig(config);
   PORTCULLIS_RETURN_IF_ERROR(RebuildSources());
   for (const std::string& name : jail_order_) {
     const JailRuntime& rt = jails_.at(name);

@@ -83,6 +83,8 @@ class Daemon final : public DaemonFacade, private LineSink {
   explicit Daemon(DaemonOptions options);
 
   Status Start(const Config& config);
+  // Sets config_ to the parts of `config` the running daemon uses.
+  void KeepConfig(const Config& config);
   // Builds jails for `config`; on success swaps them in. Errors are appended to `errors`.
   bool BuildJails(const Config& config, std::map<std::string, JailRuntime>* out,
                   std::vector<std::string>* errors);
@@ -128,7 +130,7 @@ class Daemon final : public DaemonFacade, private LineSink {
   JailRuntime* FindJail(const std::string& name);
 
   DaemonOptions options_;
-  Config config_;
+  Config config_;  // see KeepConfig: no origins, enabled jails only
   std::unique_ptr<EventLoop> loop_;
   std::unique_ptr<Firewall> firewall_;
   std::unique_ptr<FileLineSource> source_;

@@ -265,6 +265,40 @@ TEST_P(BanStoreContract, JournalCursorsKeepTheLastSavedSetApartFromPositions) {
   EXPECT_TRUE(store_->LoadPositions()->empty());
 }
 
+TEST_P(BanStoreContract, SavingTheHeldSetAgainQueuesNothing) {
+  // A fresh store holds no positions and no cursors.
+  store_->SavePositions({});
+  store_->SaveJournalCursors({});
+  EXPECT_EQ(store_->pending(), 0u);
+  FilePosition a{"/var/log/auth.log", 1, 2, 3, 4, 5};
+  FilePosition b{"/var/log/mail.log", 6, 7, 8, 9, 10};
+  std::vector<FilePosition> ab = {a, b};
+  std::vector<FilePosition> ba = {b, a};
+  std::vector<JournalCursor> cursors = {{"sshd", "s=1;i=2"}, {"postfix", "s=1;i=3"}};
+  std::vector<JournalCursor> reversed = {cursors[1], cursors[0]};
+  store_->SavePositions(ab);
+  store_->SaveJournalCursors(cursors);
+  ASSERT_TRUE(store_->Commit().ok());
+  store_->SavePositions(ba);  // the same set in another order
+  store_->SaveJournalCursors(reversed);
+  EXPECT_EQ(store_->pending(), 0u);
+  // A different set queued and then the held one again: nothing is left to write.
+  a.offset = 99;
+  std::vector<FilePosition> moved = {a, b};
+  store_->SavePositions(moved);
+  EXPECT_EQ(store_->pending(), 1u);
+  store_->SavePositions(ba);
+  EXPECT_EQ(store_->pending(), 0u);
+  // A change is still written.
+  store_->SavePositions(moved);
+  ASSERT_TRUE(store_->Commit().ok());
+  std::vector<FilePosition> loaded = *store_->LoadPositions();
+  std::sort(loaded.begin(), loaded.end(),
+            [](const FilePosition& x, const FilePosition& y) { return x.path < y.path; });
+  EXPECT_EQ(loaded, moved);
+  EXPECT_EQ(store_->LoadJournalCursors()->size(), 2u);
+}
+
 TEST_P(BanStoreContract, PurgeDropsOldHistoryAndLongExpiredBans) {
   store_->AddBan(Ban("sshd", "192.0.2.1", 1000, 1600));  // old, expired
   store_->AddBan(Ban("sshd", "192.0.2.2", 1000, 9000));  // old start, still active

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "store/saved_sets.h"
+
 namespace portcullis {
 
 Status MemoryBanStore::Open() {
@@ -76,11 +78,19 @@ void MemoryBanStore::ForgetHistory(const Cidr& target) {
 }
 
 void MemoryBanStore::SavePositions(std::span<const FilePosition> positions) {
-  queued_positions_.emplace(positions.begin(), positions.end());
+  if (SortedByPath(positions) == SortedByPath(positions_)) {
+    queued_positions_.reset();  // held already, as in the SQLite store
+  } else {
+    queued_positions_.emplace(positions.begin(), positions.end());
+  }
 }
 
 void MemoryBanStore::SaveJournalCursors(std::span<const JournalCursor> cursors) {
-  queued_cursors_.emplace(cursors.begin(), cursors.end());
+  if (SortedByKey(cursors) == SortedByKey(cursors_)) {
+    queued_cursors_.reset();
+  } else {
+    queued_cursors_.emplace(cursors.begin(), cursors.end());
+  }
 }
 
 void MemoryBanStore::Apply(const Op& op) {

@@ -11,6 +11,8 @@
 #include <iterator>
 #include <utility>
 
+#include "store/saved_sets.h"
+
 namespace portcullis {
 namespace {
 
@@ -105,6 +107,61 @@ class StmtReset {
   sqlite3_stmt* stmt_;
 };
 
+// Owns a statement prepared for one call (the loads run once, at startup): finalized when the
+// scope ends, so its compiled program does not stay in memory for the daemon's life.
+class OneShot {
+ public:
+  OneShot() = default;
+  ~OneShot() { sqlite3_finalize(stmt_); }
+  OneShot(const OneShot&) = delete;
+  OneShot& operator=(const OneShot&) = delete;
+  sqlite3_stmt** out() { return &stmt_; }
+  sqlite3_stmt* get() const { return stmt_; }
+  void Finalize() {
+    sqlite3_finalize(stmt_);
+    stmt_ = nullptr;
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// SQL of the cached statements, indexed by SqliteBanStore::Stmt.
+constexpr const char* kStatementSql[] = {
+    "BEGIN IMMEDIATE",
+    "COMMIT",
+    "INSERT OR REPLACE INTO bans (jail, target, start, end, permanent, ban_count, failures,"
+    " matches) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    "INSERT OR IGNORE INTO history (target, jail, start, end, permanent, failures)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    "INSERT INTO ban_counts (jail, target, count, last_ban) VALUES (?1, ?2, 1, ?3)"
+    " ON CONFLICT (jail, target) DO UPDATE SET count = count + 1,"
+    " last_ban = max(last_ban, excluded.last_ban)",
+    "DELETE FROM bans WHERE jail = ?1 AND target = ?2",
+    "DELETE FROM bans WHERE jail = ?1",
+    "DELETE FROM bans",
+    "DELETE FROM history WHERE target = ?1",
+    "DELETE FROM ban_counts WHERE target = ?1",
+    "DELETE FROM positions",
+    "INSERT OR REPLACE INTO positions (path, dev, ino, offset, head_hash, head_len)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    "DELETE FROM journal_cursors",
+    "INSERT OR REPLACE INTO journal_cursors (key, cursor) VALUES (?1, ?2)",
+    "SELECT start, end, permanent, ban_count, failures, matches FROM bans"
+    " WHERE jail = ?1 AND target = ?2",
+    "SELECT jail, start, end, permanent, failures FROM history WHERE target = ?1"
+    " ORDER BY start DESC, jail LIMIT ?2",
+};
+
+constexpr char kLoadBansSql[] =
+    "SELECT jail, target, start, end, permanent, ban_count, failures, matches FROM bans"
+    " WHERE permanent != 0 OR end > ?1";
+constexpr char kLoadCountsSql[] =
+    "SELECT jail, target, count, last_ban FROM ban_counts WHERE last_ban >= ?1";
+constexpr char kLoadPositionsSql[] =
+    "SELECT path, dev, ino, offset, head_hash, head_len FROM positions";
+constexpr char kLoadCursorsSql[] = "SELECT key, cursor FROM journal_cursors";
+
 // Process-wide page-cache setting, applied before SQLite initialises (sqlite3_config is refused
 // afterwards; the default then stays, which only costs memory). By default every connection
 // allocates 20 cache pages (about 87 KB) in bulk at its first transaction, and an idle daemon with
@@ -154,14 +211,12 @@ Result<int64_t> SqliteBanStore::PragmaInt(const std::string& name) {
 }
 
 void SqliteBanStore::Close() {
-  for (sqlite3_stmt** s :
-       {&begin_, &commit_, &rollback_, &upsert_ban_, &insert_event_, &bump_count_, &remove_ban_,
-        &remove_jail_, &remove_all_, &forget_events_, &forget_counts_, &clear_positions_,
-        &insert_position_, &load_bans_, &load_ban_, &load_counts_, &load_positions_,
-        &load_history_, &clear_cursors_, &insert_cursor_, &load_cursors_}) {
-    sqlite3_finalize(*s);
-    *s = nullptr;
+  for (sqlite3_stmt*& s : stmts_) {
+    sqlite3_finalize(s);
+    s = nullptr;
   }
+  stored_positions_.reset();
+  stored_cursors_.reset();
   if (db_ != nullptr) {
     sqlite3_close(db_);
     db_ = nullptr;
@@ -213,7 +268,6 @@ Status SqliteBanStore::OpenReadOnly() {
                             std::to_string(*version) + ", this portcullis reads version " +
                             std::to_string(kSchemaVersion));
   }
-  if (s.ok()) s = Prepare();
   if (!s.ok()) Close();
   return s;
 }
@@ -221,6 +275,9 @@ Status SqliteBanStore::OpenReadOnly() {
 SqliteBanStore::OpenOutcome SqliteBanStore::TryOpen(Status* status) {
   Close();
   bool existed = Exists(options_.path);
+  // Nothing on disk to check or to keep (a -wal without its database would be replayed into the
+  // new file, so it counts as something).
+  bool fresh = !existed && !Exists(options_.path + "-wal");
   ConfigureSqliteOnce();
   int rc =
       sqlite3_open_v2(options_.path.c_str(), &db_,
@@ -239,11 +296,14 @@ SqliteBanStore::OpenOutcome SqliteBanStore::TryOpen(Status* status) {
   // wait briefly for a reader.
   sqlite3_busy_timeout(db_, 200);
 
-  // auto_vacuum can only be chosen before the first table exists, so set it first on a new file.
-  // journal_mode=WAL is persistent; the first statement that reads the header also tells us
-  // whether this is a database at all (SQLITE_NOTADB).
-  if (Status s = Exec("PRAGMA auto_vacuum=INCREMENTAL"); !s.ok()) {
-    return fail(sqlite3_extended_errcode(db_), "auto_vacuum");
+  // auto_vacuum can only be chosen before the first table exists, so set it first on a new file
+  // (an older file without it is converted by Migrate). journal_mode=WAL is persistent; the first
+  // statement that reads the header also tells us whether this is a database at all
+  // (SQLITE_NOTADB).
+  if (fresh) {
+    if (Status s = Exec("PRAGMA auto_vacuum=INCREMENTAL"); !s.ok()) {
+      return fail(sqlite3_extended_errcode(db_), "auto_vacuum");
+    }
   }
   sqlite3_stmt* stmt = nullptr;
   rc = sqlite3_prepare_v2(db_, "PRAGMA journal_mode=WAL", -1, &stmt, nullptr);
@@ -273,16 +333,21 @@ SqliteBanStore::OpenOutcome SqliteBanStore::TryOpen(Status* status) {
   }
 
   // quick_check reads every page (O(file size), about 10 ms per MB) and catches truncation and
-  // overwritten pages that a lazy open would only hit at some later query.
-  rc = sqlite3_prepare_v2(db_, "PRAGMA quick_check(1)", -1, &stmt, nullptr);
-  if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
-  std::string check = rc == SQLITE_ROW ? ColumnText(stmt, 0) : "";
-  sqlite3_finalize(stmt);
-  if (rc != SQLITE_ROW) return fail(sqlite3_extended_errcode(db_), "quick_check");
-  if (check != "ok") {
-    *status = Status::IoError("sqlite " + options_.path + ": quick_check: " + check);
-    Close();
-    return OpenOutcome::kDamaged;
+  // overwritten pages that a lazy open would only hit at some later query. Only the main
+  // database: without the schema name SQLite also creates the (empty) temp database to check it,
+  // and that stays allocated for the connection's life. A fresh file has nothing to check.
+  if (!fresh) {
+    stmt = nullptr;
+    rc = sqlite3_prepare_v2(db_, "PRAGMA main.quick_check(1)", -1, &stmt, nullptr);
+    if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
+    std::string check = rc == SQLITE_ROW ? ColumnText(stmt, 0) : "";
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_ROW) return fail(sqlite3_extended_errcode(db_), "quick_check");
+    if (check != "ok") {
+      *status = Status::IoError("sqlite " + options_.path + ": quick_check: " + check);
+      Close();
+      return OpenOutcome::kDamaged;
+    }
   }
 
   if (Status s = Migrate(); !s.ok()) {
@@ -292,11 +357,11 @@ SqliteBanStore::OpenOutcome SqliteBanStore::TryOpen(Status* status) {
     Close();
     return OpenOutcome::kFailed;
   }
-  if (Status s = Prepare(); !s.ok()) {
-    *status = s;
-    Close();
-    return OpenOutcome::kFailed;
+  if (fresh) {
+    stored_positions_.emplace();
+    stored_cursors_.emplace();
   }
+  DropPageCache();
   return OpenOutcome::kOk;
 }
 
@@ -352,53 +417,25 @@ Status SqliteBanStore::Migrate() {
   return Status::Ok();
 }
 
-Status SqliteBanStore::Prepare() {
-  struct {
-    sqlite3_stmt** stmt;
-    const char* sql;
-  } const statements[] = {
-      {&begin_, "BEGIN IMMEDIATE"},
-      {&commit_, "COMMIT"},
-      {&rollback_, "ROLLBACK"},
-      {&upsert_ban_,
-       "INSERT OR REPLACE INTO bans (jail, target, start, end, permanent, ban_count, failures,"
-       " matches) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
-      {&insert_event_,
-       "INSERT OR IGNORE INTO history (target, jail, start, end, permanent, failures)"
-       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
-      {&bump_count_,
-       "INSERT INTO ban_counts (jail, target, count, last_ban) VALUES (?1, ?2, 1, ?3)"
-       " ON CONFLICT (jail, target) DO UPDATE SET count = count + 1,"
-       " last_ban = max(last_ban, excluded.last_ban)"},
-      {&remove_ban_, "DELETE FROM bans WHERE jail = ?1 AND target = ?2"},
-      {&remove_jail_, "DELETE FROM bans WHERE jail = ?1"},
-      {&remove_all_, "DELETE FROM bans"},
-      {&forget_events_, "DELETE FROM history WHERE target = ?1"},
-      {&forget_counts_, "DELETE FROM ban_counts WHERE target = ?1"},
-      {&clear_positions_, "DELETE FROM positions"},
-      {&insert_position_,
-       "INSERT OR REPLACE INTO positions (path, dev, ino, offset, head_hash, head_len)"
-       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
-      {&load_bans_,
-       "SELECT jail, target, start, end, permanent, ban_count, failures, matches FROM bans"
-       " WHERE permanent != 0 OR end > ?1"},
-      {&load_ban_,
-       "SELECT start, end, permanent, ban_count, failures, matches FROM bans"
-       " WHERE jail = ?1 AND target = ?2"},
-      {&load_counts_, "SELECT jail, target, count, last_ban FROM ban_counts WHERE last_ban >= ?1"},
-      {&load_positions_, "SELECT path, dev, ino, offset, head_hash, head_len FROM positions"},
-      {&clear_cursors_, "DELETE FROM journal_cursors"},
-      {&insert_cursor_, "INSERT OR REPLACE INTO journal_cursors (key, cursor) VALUES (?1, ?2)"},
-      {&load_cursors_, "SELECT key, cursor FROM journal_cursors"},
-      {&load_history_,
-       "SELECT jail, start, end, permanent, failures FROM history WHERE target = ?1"
-       " ORDER BY start DESC, jail LIMIT ?2"},
-  };
-  for (const auto& s : statements) {
-    int rc = sqlite3_prepare_v3(db_, s.sql, -1, SQLITE_PREPARE_PERSISTENT, s.stmt, nullptr);
-    if (rc != SQLITE_OK) return Error(rc, s.sql);
+Status SqliteBanStore::Statement(Stmt id, sqlite3_stmt** out) {
+  static_assert(std::size(kStatementSql) == static_cast<size_t>(Stmt::kCount));
+  sqlite3_stmt*& cached = stmts_[static_cast<int>(id)];
+  if (cached == nullptr) {
+    if (db_ == nullptr) return Status::Unavailable("sqlite " + options_.path + ": not open");
+    const char* sql = kStatementSql[static_cast<int>(id)];
+    int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &cached, nullptr);
+    if (rc != SQLITE_OK) {
+      cached = nullptr;
+      return Error(rc, sql);
+    }
   }
+  *out = cached;
   return Status::Ok();
+}
+
+size_t SqliteBanStore::cached_statements() const {
+  return static_cast<size_t>(
+      std::count_if(std::begin(stmts_), std::end(stmts_), [](sqlite3_stmt* s) { return s; }));
 }
 
 Status SqliteBanStore::Run(sqlite3_stmt* stmt, std::string_view what) {
@@ -416,122 +453,154 @@ Result<std::vector<StoredBan>> SqliteBanStore::LoadActiveBansWithoutMatches(int6
   return LoadActive(now, false);
 }
 
-Result<std::vector<StoredBan>> SqliteBanStore::LoadActive(int64_t now, bool with_matches) {
+int64_t SqliteBanStore::page_cache_bytes() const {
+  int current = 0, highwater = 0;
+  if (db_ == nullptr) return 0;
+  sqlite3_db_status(db_, SQLITE_DBSTATUS_CACHE_USED, &current, &highwater, 0);
+  return current;
+}
+
+void SqliteBanStore::DropPageCache() {
+  if (db_ != nullptr) sqlite3_db_release_memory(db_);
+}
+
+Status SqliteBanStore::PrepareOnce(const char* sql, sqlite3_stmt** out) {
   if (db_ == nullptr) return Status::Unavailable("sqlite " + options_.path + ": not open");
-  StmtReset reset(load_bans_);
-  sqlite3_bind_int64(load_bans_, 1, now);
+  int rc = sqlite3_prepare_v2(db_, sql, -1, out, nullptr);
+  if (rc != SQLITE_OK) return Error(rc, sql);
+  return Status::Ok();
+}
+
+Result<std::vector<StoredBan>> SqliteBanStore::LoadActive(int64_t now, bool with_matches) {
+  OneShot stmt;
+  PORTCULLIS_RETURN_IF_ERROR(PrepareOnce(kLoadBansSql, stmt.out()));
+  sqlite3_stmt* st = stmt.get();
+  sqlite3_bind_int64(st, 1, now);
   std::vector<StoredBan> out;
   skipped_rows_ = 0;
   int rc;
-  while ((rc = sqlite3_step(load_bans_)) == SQLITE_ROW) {
-    Result<Cidr> target = Cidr::Parse(ColumnText(load_bans_, 1));
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    Result<Cidr> target = Cidr::Parse(ColumnText(st, 1));
     if (!target.ok()) {
       ++skipped_rows_;
       continue;
     }
     StoredBan& b = out.emplace_back();
-    b.jail = ColumnText(load_bans_, 0);
+    b.jail = ColumnText(st, 0);
     b.target = *target;
-    b.start = sqlite3_column_int64(load_bans_, 2);
-    b.end = sqlite3_column_int64(load_bans_, 3);
-    b.permanent = sqlite3_column_int(load_bans_, 4) != 0;
-    b.ban_count = sqlite3_column_int(load_bans_, 5);
-    b.failures = sqlite3_column_int(load_bans_, 6);
+    b.start = sqlite3_column_int64(st, 2);
+    b.end = sqlite3_column_int64(st, 3);
+    b.permanent = sqlite3_column_int(st, 4) != 0;
+    b.ban_count = sqlite3_column_int(st, 5);
+    b.failures = sqlite3_column_int(st, 6);
     if (!with_matches) continue;
-    b.matches = DecodeMatches(static_cast<const char*>(sqlite3_column_blob(load_bans_, 7)),
-                              sqlite3_column_bytes(load_bans_, 7));
+    b.matches = DecodeMatches(static_cast<const char*>(sqlite3_column_blob(st, 7)),
+                              sqlite3_column_bytes(st, 7));
   }
   if (rc != SQLITE_DONE) return Error(rc, "loading active bans");
+  stmt.Finalize();
+  DropPageCache();
   return out;
 }
 
 Result<std::optional<StoredBan>> SqliteBanStore::LoadBan(std::string_view jail,
                                                         const Cidr& target) {
-  if (db_ == nullptr) return Status::Unavailable("sqlite " + options_.path + ": not open");
-  StmtReset reset(load_ban_);
+  sqlite3_stmt* st = nullptr;
+  PORTCULLIS_RETURN_IF_ERROR(Statement(Stmt::kLoadBan, &st));
+  StmtReset reset(st);
   std::string text = target.ToString();
-  BindText(load_ban_, 1, jail);
-  BindText(load_ban_, 2, text);
-  int rc = sqlite3_step(load_ban_);
+  BindText(st, 1, jail);
+  BindText(st, 2, text);
+  int rc = sqlite3_step(st);
   if (rc == SQLITE_DONE) return std::optional<StoredBan>();
   if (rc != SQLITE_ROW) return Error(rc, "reading a ban");
   StoredBan b;
   b.jail = std::string(jail);
   b.target = target;
-  b.start = sqlite3_column_int64(load_ban_, 0);
-  b.end = sqlite3_column_int64(load_ban_, 1);
-  b.permanent = sqlite3_column_int(load_ban_, 2) != 0;
-  b.ban_count = sqlite3_column_int(load_ban_, 3);
-  b.failures = sqlite3_column_int(load_ban_, 4);
-  b.matches = DecodeMatches(static_cast<const char*>(sqlite3_column_blob(load_ban_, 5)),
-                            sqlite3_column_bytes(load_ban_, 5));
+  b.start = sqlite3_column_int64(st, 0);
+  b.end = sqlite3_column_int64(st, 1);
+  b.permanent = sqlite3_column_int(st, 2) != 0;
+  b.ban_count = sqlite3_column_int(st, 3);
+  b.failures = sqlite3_column_int(st, 4);
+  b.matches = DecodeMatches(static_cast<const char*>(sqlite3_column_blob(st, 5)),
+                            sqlite3_column_bytes(st, 5));
   return std::optional<StoredBan>(std::move(b));
 }
 
 Result<std::vector<HistoryCount>> SqliteBanStore::LoadHistoryCounts(int64_t since) {
-  if (db_ == nullptr) return Status::Unavailable("sqlite " + options_.path + ": not open");
-  StmtReset reset(load_counts_);
-  sqlite3_bind_int64(load_counts_, 1, since);
+  OneShot stmt;
+  PORTCULLIS_RETURN_IF_ERROR(PrepareOnce(kLoadCountsSql, stmt.out()));
+  sqlite3_stmt* st = stmt.get();
+  sqlite3_bind_int64(st, 1, since);
   std::vector<HistoryCount> out;
   skipped_rows_ = 0;
   int rc;
-  while ((rc = sqlite3_step(load_counts_)) == SQLITE_ROW) {
-    Result<Cidr> target = Cidr::Parse(ColumnText(load_counts_, 1));
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    Result<Cidr> target = Cidr::Parse(ColumnText(st, 1));
     if (!target.ok()) {
       ++skipped_rows_;
       continue;
     }
-    out.push_back(HistoryCount{ColumnText(load_counts_, 0), *target,
-                               sqlite3_column_int(load_counts_, 2),
-                               sqlite3_column_int64(load_counts_, 3)});
+    out.push_back(HistoryCount{ColumnText(st, 0), *target, sqlite3_column_int(st, 2),
+                               sqlite3_column_int64(st, 3)});
   }
   if (rc != SQLITE_DONE) return Error(rc, "loading ban history counts");
+  stmt.Finalize();
+  DropPageCache();
   return out;
 }
 
 Result<std::vector<FilePosition>> SqliteBanStore::LoadPositions() {
-  if (db_ == nullptr) return Status::Unavailable("sqlite " + options_.path + ": not open");
-  StmtReset reset(load_positions_);
+  OneShot stmt;
+  PORTCULLIS_RETURN_IF_ERROR(PrepareOnce(kLoadPositionsSql, stmt.out()));
+  sqlite3_stmt* st = stmt.get();
   std::vector<FilePosition> out;
   int rc;
-  while ((rc = sqlite3_step(load_positions_)) == SQLITE_ROW) {
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     FilePosition& p = out.emplace_back();
-    p.path = ColumnText(load_positions_, 0);
-    p.dev = FromSql(sqlite3_column_int64(load_positions_, 1));
-    p.ino = FromSql(sqlite3_column_int64(load_positions_, 2));
-    p.offset = FromSql(sqlite3_column_int64(load_positions_, 3));
-    p.head_hash = FromSql(sqlite3_column_int64(load_positions_, 4));
-    p.head_len = static_cast<uint32_t>(sqlite3_column_int64(load_positions_, 5));
+    p.path = ColumnText(st, 0);
+    p.dev = FromSql(sqlite3_column_int64(st, 1));
+    p.ino = FromSql(sqlite3_column_int64(st, 2));
+    p.offset = FromSql(sqlite3_column_int64(st, 3));
+    p.head_hash = FromSql(sqlite3_column_int64(st, 4));
+    p.head_len = static_cast<uint32_t>(sqlite3_column_int64(st, 5));
   }
   if (rc != SQLITE_DONE) return Error(rc, "loading file positions");
+  stored_positions_ = SortedByPath(out);
+  stmt.Finalize();
+  DropPageCache();
   return out;
 }
 
 Result<std::vector<JournalCursor>> SqliteBanStore::LoadJournalCursors() {
-  if (db_ == nullptr) return Status::Unavailable("sqlite " + options_.path + ": not open");
-  StmtReset reset(load_cursors_);
+  OneShot stmt;
+  PORTCULLIS_RETURN_IF_ERROR(PrepareOnce(kLoadCursorsSql, stmt.out()));
+  sqlite3_stmt* st = stmt.get();
   std::vector<JournalCursor> out;
   int rc;
-  while ((rc = sqlite3_step(load_cursors_)) == SQLITE_ROW) {
-    out.push_back(JournalCursor{ColumnText(load_cursors_, 0), ColumnText(load_cursors_, 1)});
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    out.push_back(JournalCursor{ColumnText(st, 0), ColumnText(st, 1)});
   }
   if (rc != SQLITE_DONE) return Error(rc, "loading journal cursors");
+  stored_cursors_ = SortedByKey(out);
+  stmt.Finalize();
+  DropPageCache();
   return out;
 }
 
 Result<std::vector<HistoryEntry>> SqliteBanStore::History(const Cidr& target, size_t limit) {
-  if (db_ == nullptr) return Status::Unavailable("sqlite " + options_.path + ": not open");
-  StmtReset reset(load_history_);
+  sqlite3_stmt* st = nullptr;
+  PORTCULLIS_RETURN_IF_ERROR(Statement(Stmt::kLoadHistory, &st));
+  StmtReset reset(st);
   std::string text = target.ToString();
-  BindText(load_history_, 1, text);
-  sqlite3_bind_int64(load_history_, 2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+  BindText(st, 1, text);
+  sqlite3_bind_int64(st, 2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
   std::vector<HistoryEntry> out;
   int rc;
-  while ((rc = sqlite3_step(load_history_)) == SQLITE_ROW) {
-    out.push_back(HistoryEntry{
-        ColumnText(load_history_, 0), target, sqlite3_column_int64(load_history_, 1),
-        sqlite3_column_int64(load_history_, 2), sqlite3_column_int(load_history_, 3) != 0,
-        sqlite3_column_int(load_history_, 4)});
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    out.push_back(HistoryEntry{ColumnText(st, 0), target, sqlite3_column_int64(st, 1),
+                               sqlite3_column_int64(st, 2), sqlite3_column_int(st, 3) != 0,
+                               sqlite3_column_int(st, 4)});
   }
   if (rc != SQLITE_DONE) return Error(rc, "reading ban history");
   return out;
@@ -563,97 +632,129 @@ void SqliteBanStore::ForgetHistory(const Cidr& target) {
 }
 
 void SqliteBanStore::SavePositions(std::span<const FilePosition> positions) {
-  positions_.emplace(positions.begin(), positions.end());
+  std::vector<FilePosition> sorted = SortedByPath(positions);
+  if (stored_positions_.has_value() && *stored_positions_ == sorted) {
+    positions_.reset();  // the file holds these already; a set saved since is superseded
+  } else {
+    positions_ = std::move(sorted);
+  }
 }
 
 void SqliteBanStore::SaveJournalCursors(std::span<const JournalCursor> cursors) {
-  cursors_.emplace(cursors.begin(), cursors.end());
+  std::vector<JournalCursor> sorted = SortedByKey(cursors);
+  if (stored_cursors_.has_value() && *stored_cursors_ == sorted) {
+    cursors_.reset();
+  } else {
+    cursors_ = std::move(sorted);
+  }
 }
 
 Status SqliteBanStore::ApplyOp(const Op& op) {
   std::string target = op.ban.target.ToString();
+  sqlite3_stmt* stmt = nullptr;
   switch (op.kind) {
     case OpKind::kAdd:
     case OpKind::kPut: {
       std::string matches = EncodeMatches(op.ban.matches);
+      sqlite3_stmt* upsert = nullptr;
+      PORTCULLIS_RETURN_IF_ERROR(Statement(Stmt::kUpsertBan, &upsert));
       {
-        StmtReset reset(upsert_ban_);
-        BindText(upsert_ban_, 1, op.ban.jail);
-        BindText(upsert_ban_, 2, target);
-        sqlite3_bind_int64(upsert_ban_, 3, op.ban.start);
-        sqlite3_bind_int64(upsert_ban_, 4, op.ban.permanent ? 0 : op.ban.end);
-        sqlite3_bind_int(upsert_ban_, 5, op.ban.permanent ? 1 : 0);
-        sqlite3_bind_int(upsert_ban_, 6, op.ban.ban_count);
-        sqlite3_bind_int(upsert_ban_, 7, op.ban.failures);
+        StmtReset reset(upsert);
+        BindText(upsert, 1, op.ban.jail);
+        BindText(upsert, 2, target);
+        sqlite3_bind_int64(upsert, 3, op.ban.start);
+        sqlite3_bind_int64(upsert, 4, op.ban.permanent ? 0 : op.ban.end);
+        sqlite3_bind_int(upsert, 5, op.ban.permanent ? 1 : 0);
+        sqlite3_bind_int(upsert, 6, op.ban.ban_count);
+        sqlite3_bind_int(upsert, 7, op.ban.failures);
         if (matches.empty()) {
-          sqlite3_bind_null(upsert_ban_, 8);
+          sqlite3_bind_null(upsert, 8);
         } else {
-          sqlite3_bind_blob(upsert_ban_, 8, matches.data(), static_cast<int>(matches.size()),
+          sqlite3_bind_blob(upsert, 8, matches.data(), static_cast<int>(matches.size()),
                             SQLITE_STATIC);
         }
-        int rc = sqlite3_step(upsert_ban_);
+        int rc = sqlite3_step(upsert);
         if (rc != SQLITE_DONE) return Error(rc, "storing a ban");
       }
       if (op.kind == OpKind::kPut) return Status::Ok();
+      sqlite3_stmt* insert_event = nullptr;
+      PORTCULLIS_RETURN_IF_ERROR(Statement(Stmt::kInsertEvent, &insert_event));
       {
-        StmtReset reset(insert_event_);
-        BindText(insert_event_, 1, target);
-        BindText(insert_event_, 2, op.ban.jail);
-        sqlite3_bind_int64(insert_event_, 3, op.ban.start);
-        sqlite3_bind_int64(insert_event_, 4, op.ban.permanent ? 0 : op.ban.end);
-        sqlite3_bind_int(insert_event_, 5, op.ban.permanent ? 1 : 0);
-        sqlite3_bind_int(insert_event_, 6, op.ban.failures);
-        int rc = sqlite3_step(insert_event_);
+        StmtReset reset(insert_event);
+        BindText(insert_event, 1, target);
+        BindText(insert_event, 2, op.ban.jail);
+        sqlite3_bind_int64(insert_event, 3, op.ban.start);
+        sqlite3_bind_int64(insert_event, 4, op.ban.permanent ? 0 : op.ban.end);
+        sqlite3_bind_int(insert_event, 5, op.ban.permanent ? 1 : 0);
+        sqlite3_bind_int(insert_event, 6, op.ban.failures);
+        int rc = sqlite3_step(insert_event);
         if (rc != SQLITE_DONE) return Error(rc, "recording ban history");
       }
       // The same event stored twice (a replayed batch) must not count twice.
       if (sqlite3_changes(db_) == 0) return Status::Ok();
-      StmtReset reset(bump_count_);
-      BindText(bump_count_, 1, op.ban.jail);
-      BindText(bump_count_, 2, target);
-      sqlite3_bind_int64(bump_count_, 3, op.ban.start);
-      int rc = sqlite3_step(bump_count_);
+      sqlite3_stmt* bump_count = nullptr;
+      PORTCULLIS_RETURN_IF_ERROR(Statement(Stmt::kBumpCount, &bump_count));
+      StmtReset reset(bump_count);
+      BindText(bump_count, 1, op.ban.jail);
+      BindText(bump_count, 2, target);
+      sqlite3_bind_int64(bump_count, 3, op.ban.start);
+      int rc = sqlite3_step(bump_count);
       if (rc != SQLITE_DONE) return Error(rc, "counting ban history");
       return Status::Ok();
     }
     case OpKind::kRemove:
-      BindText(remove_ban_, 1, op.ban.jail);
-      BindText(remove_ban_, 2, target);
-      return Run(remove_ban_, "removing a ban");
+      PORTCULLIS_RETURN_IF_ERROR(Statement(Stmt::kRemoveBan, &stmt));
+      BindText(stmt, 1, op.ban.jail);
+      BindText(stmt, 2, target);
+      return Run(stmt, "removing a ban");
     case OpKind::kRemoveJail:
-      BindText(remove_jail_, 1, op.ban.jail);
-      return Run(remove_jail_, "removing a jail's bans");
+      PORTCULLIS_RETURN_IF_ERROR(Statement(Stmt::kRemoveJail, &stmt));
+      BindText(stmt, 1, op.ban.jail);
+      return Run(stmt, "removing a jail's bans");
     case OpKind::kRemoveAll:
-      return Run(remove_all_, "removing all bans");
+      PORTCULLIS_RETURN_IF_ERROR(Statement(Stmt::kRemoveAll, &stmt));
+      return Run(stmt, "removing all bans");
     case OpKind::kForget:
-      BindText(forget_events_, 1, target);
-      PORTCULLIS_RETURN_IF_ERROR(Run(forget_events_, "forgetting ban history"));
-      BindText(forget_counts_, 1, target);
-      return Run(forget_counts_, "forgetting ban history");
+      PORTCULLIS_RETURN_IF_ERROR(Statement(Stmt::kForgetEvents, &stmt));
+      BindText(stmt, 1, target);
+      PORTCULLIS_RETURN_IF_ERROR(Run(stmt, "forgetting ban history"));
+      PORTCULLIS_RETURN_IF_ERROR(Statement(Stmt::kForgetCounts, &stmt));
+      BindText(stmt, 1, target);
+      return Run(stmt, "forgetting ban history");
   }
   return Status::Ok();
 }
 
 Status SqliteBanStore::WritePositions(const std::vector<FilePosition>& positions) {
-  PORTCULLIS_RETURN_IF_ERROR(Run(clear_positions_, "clearing file positions"));
+  sqlite3_stmt* clear = nullptr;
+  PORTCULLIS_RETURN_IF_ERROR(Statement(Stmt::kClearPositions, &clear));
+  PORTCULLIS_RETURN_IF_ERROR(Run(clear, "clearing file positions"));
+  if (positions.empty()) return Status::Ok();
+  sqlite3_stmt* insert_position = nullptr;
+  PORTCULLIS_RETURN_IF_ERROR(Statement(Stmt::kInsertPosition, &insert_position));
   for (const FilePosition& p : positions) {
-    BindText(insert_position_, 1, p.path);
-    sqlite3_bind_int64(insert_position_, 2, ToSql(p.dev));
-    sqlite3_bind_int64(insert_position_, 3, ToSql(p.ino));
-    sqlite3_bind_int64(insert_position_, 4, ToSql(p.offset));
-    sqlite3_bind_int64(insert_position_, 5, ToSql(p.head_hash));
-    sqlite3_bind_int64(insert_position_, 6, p.head_len);
-    PORTCULLIS_RETURN_IF_ERROR(Run(insert_position_, "saving file positions"));
+    BindText(insert_position, 1, p.path);
+    sqlite3_bind_int64(insert_position, 2, ToSql(p.dev));
+    sqlite3_bind_int64(insert_position, 3, ToSql(p.ino));
+    sqlite3_bind_int64(insert_position, 4, ToSql(p.offset));
+    sqlite3_bind_int64(insert_position, 5, ToSql(p.head_hash));
+    sqlite3_bind_int64(insert_position, 6, p.head_len);
+    PORTCULLIS_RETURN_IF_ERROR(Run(insert_position, "saving file positions"));
   }
   return Status::Ok();
 }
 
 Status SqliteBanStore::WriteJournalCursors(const std::vector<JournalCursor>& cursors) {
-  PORTCULLIS_RETURN_IF_ERROR(Run(clear_cursors_, "clearing journal cursors"));
+  sqlite3_stmt* clear = nullptr;
+  PORTCULLIS_RETURN_IF_ERROR(Statement(Stmt::kClearCursors, &clear));
+  PORTCULLIS_RETURN_IF_ERROR(Run(clear, "clearing journal cursors"));
+  if (cursors.empty()) return Status::Ok();
+  sqlite3_stmt* insert_cursor = nullptr;
+  PORTCULLIS_RETURN_IF_ERROR(Statement(Stmt::kInsertCursor, &insert_cursor));
   for (const JournalCursor& c : cursors) {
-    BindText(insert_cursor_, 1, c.key);
-    BindText(insert_cursor_, 2, c.cursor);
-    PORTCULLIS_RETURN_IF_ERROR(Run(insert_cursor_, "saving journal cursors"));
+    BindText(insert_cursor, 1, c.key);
+    BindText(insert_cursor, 2, c.cursor);
+    PORTCULLIS_RETURN_IF_ERROR(Run(insert_cursor, "saving journal cursors"));
   }
   return Status::Ok();
 }
@@ -661,7 +762,12 @@ Status SqliteBanStore::WriteJournalCursors(const std::vector<JournalCursor>& cur
 Status SqliteBanStore::Commit() {
   if (pending() == 0) return Status::Ok();
   if (db_ == nullptr) return Status::Unavailable("sqlite " + options_.path + ": not open");
-  PORTCULLIS_RETURN_IF_ERROR(Run(begin_, "BEGIN"));
+  sqlite3_stmt* begin = nullptr;
+  sqlite3_stmt* commit = nullptr;
+  // Both before BEGIN: a COMMIT that fails to compile must not leave the transaction open.
+  PORTCULLIS_RETURN_IF_ERROR(Statement(Stmt::kBegin, &begin));
+  PORTCULLIS_RETURN_IF_ERROR(Statement(Stmt::kCommit, &commit));
+  PORTCULLIS_RETURN_IF_ERROR(Run(begin, "BEGIN"));
   Status s;
   for (const Op& op : queue_) {
     s = ApplyOp(op);
@@ -669,14 +775,16 @@ Status SqliteBanStore::Commit() {
   }
   if (s.ok() && positions_.has_value()) s = WritePositions(*positions_);
   if (s.ok() && cursors_.has_value()) s = WriteJournalCursors(*cursors_);
-  if (s.ok()) s = Run(commit_, "COMMIT");
+  if (s.ok()) s = Run(commit, "COMMIT");
   if (!s.ok()) {
     // Keep the queue for the next attempt. ROLLBACK fails harmlessly when SQLite already rolled
     // back on its own (some I/O errors do).
-    if (!sqlite3_get_autocommit(db_)) (void)Run(rollback_, "ROLLBACK");
+    if (!sqlite3_get_autocommit(db_)) (void)Exec("ROLLBACK");
     return s;
   }
   queue_.clear();
+  if (positions_.has_value()) stored_positions_ = std::move(positions_);
+  if (cursors_.has_value()) stored_cursors_ = std::move(cursors_);
   positions_.reset();
   cursors_.reset();
   return Status::Ok();

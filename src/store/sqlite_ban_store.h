@@ -19,8 +19,8 @@
 // seconds of bans. `sync_full` (synchronous=FULL) closes that gap at the price of one fsync per
 // loop iteration that bans something (measured in docs and bench/store_restore_tool.cc).
 //
-// Damage. Open() runs `PRAGMA quick_check`. A file that is not a database, is corrupt (truncated,
-// overwritten) or cannot be opened although it exists is renamed to
+// Damage. Open() runs `PRAGMA quick_check` on an existing file. A file that is not a database, is
+// corrupt (truncated, overwritten) or cannot be opened although it exists is renamed to
 // `<path>.corrupt-<epoch>` (its -wal and -shm too) and a fresh database is created; Open() then
 // returns OK and recovered_from_corruption() is true. A file written by a NEWER schema version is
 // never moved: Open() fails (Unavailable) so that a downgrade does not destroy data.
@@ -97,6 +97,12 @@ class SqliteBanStore : public BanStore {
 
   const std::string& path() const { return options_.path; }
 
+  // Statements compiled and cached right now (for tests): none after Open(); each kind of write
+  // or lookup adds its statements when it first runs. Loads run once at startup and keep none.
+  size_t cached_statements() const;
+  // Bytes of database pages in SQLite's page cache for this connection (for tests).
+  int64_t page_cache_bytes() const;
+
  private:
   Result<std::vector<StoredBan>> LoadActive(int64_t now, bool with_matches);
   enum class OpKind { kAdd, kPut, kRemove, kRemoveJail, kRemoveAll, kForget };
@@ -110,7 +116,6 @@ class SqliteBanStore : public BanStore {
   Status OpenReadOnly();
   Status MoveAside(const std::string& why);
   Status Migrate();
-  Status Prepare();
   void Close();
   Status Exec(const char* sql);
   Status Error(int rc, std::string_view what) const;
@@ -118,6 +123,13 @@ class SqliteBanStore : public BanStore {
   Status WritePositions(const std::vector<FilePosition>& positions);
   Status WriteJournalCursors(const std::vector<JournalCursor>& cursors);
   Status Run(sqlite3_stmt* stmt, std::string_view what);
+  // Frees the page cache's copies of pages no statement holds. Called when the work that read
+  // them is done and will not run again: after Open (quick_check read every page: up to
+  // cache_size, 1 MiB, of a big file would otherwise stay cached for the daemon's life) and after
+  // each startup load. The next transaction reads what it needs again (from the kernel's cache).
+  void DropPageCache();
+  // Prepares `sql` for a single use into *out (the caller finalizes it).
+  Status PrepareOnce(const char* sql, sqlite3_stmt** out);
 
   SqliteBanStoreOptions options_;
   sqlite3* db_ = nullptr;
@@ -128,29 +140,34 @@ class SqliteBanStore : public BanStore {
   std::vector<Op> queue_;
   std::optional<std::vector<FilePosition>> positions_;
   std::optional<std::vector<JournalCursor>> cursors_;
+  // What the file holds, once known (loaded, committed, or a new file): saving the same set again
+  // queues nothing, so an idle daemon's periodic save writes nothing.
+  std::optional<std::vector<FilePosition>> stored_positions_;
+  std::optional<std::vector<JournalCursor>> stored_cursors_;
 
-  // Cached prepared statements, finalized in Close().
-  sqlite3_stmt* begin_ = nullptr;
-  sqlite3_stmt* commit_ = nullptr;
-  sqlite3_stmt* rollback_ = nullptr;
-  sqlite3_stmt* upsert_ban_ = nullptr;
-  sqlite3_stmt* insert_event_ = nullptr;
-  sqlite3_stmt* bump_count_ = nullptr;
-  sqlite3_stmt* remove_ban_ = nullptr;
-  sqlite3_stmt* remove_jail_ = nullptr;
-  sqlite3_stmt* remove_all_ = nullptr;
-  sqlite3_stmt* forget_events_ = nullptr;
-  sqlite3_stmt* forget_counts_ = nullptr;
-  sqlite3_stmt* clear_positions_ = nullptr;
-  sqlite3_stmt* insert_position_ = nullptr;
-  sqlite3_stmt* load_bans_ = nullptr;
-  sqlite3_stmt* load_ban_ = nullptr;
-  sqlite3_stmt* load_counts_ = nullptr;
-  sqlite3_stmt* load_positions_ = nullptr;
-  sqlite3_stmt* load_history_ = nullptr;
-  sqlite3_stmt* clear_cursors_ = nullptr;
-  sqlite3_stmt* insert_cursor_ = nullptr;
-  sqlite3_stmt* load_cursors_ = nullptr;
+  // Statements run more than once, prepared on first use and kept until Close(). An idle daemon
+  // runs none of them, so none is compiled at startup (see Statement()).
+  enum class Stmt {
+    kBegin,
+    kCommit,
+    kUpsertBan,
+    kInsertEvent,
+    kBumpCount,
+    kRemoveBan,
+    kRemoveJail,
+    kRemoveAll,
+    kForgetEvents,
+    kForgetCounts,
+    kClearPositions,
+    kInsertPosition,
+    kClearCursors,
+    kInsertCursor,
+    kLoadBan,
+    kLoadHistory,
+    kCount,
+  };
+  Status Statement(Stmt id, sqlite3_stmt** out);
+  sqlite3_stmt* stmts_[static_cast<int>(Stmt::kCount)] = {};
 };
 
 }  // namespace portcullis

@@ -228,6 +228,125 @@ TEST_F(SqliteBanStoreTest, UpgradesAVersionOneFileKeepingItsData) {
   EXPECT_EQ(*store->LoadJournalCursors(), cursors);
 }
 
+TEST_F(SqliteBanStoreTest, CompilesNoStatementAtOpenAndEachKindOnFirstUse) {
+  auto store = OpenStore();
+  EXPECT_EQ(store->cached_statements(), 0u);
+  // The startup loads compile their statement for the one call and drop it.
+  EXPECT_TRUE(store->LoadActiveBans(100)->empty());
+  EXPECT_TRUE(store->LoadHistoryCounts(0)->empty());
+  EXPECT_TRUE(store->LoadPositions()->empty());
+  EXPECT_TRUE(store->LoadJournalCursors()->empty());
+  EXPECT_EQ(store->cached_statements(), 0u);
+  // BEGIN, COMMIT and the three statements of a new ban.
+  store->AddBan(Ban("sshd", Nth(1), 100, 700));
+  ASSERT_TRUE(store->Commit().ok());
+  EXPECT_EQ(store->cached_statements(), 5u);
+  store->AddBan(Ban("sshd", Nth(2), 100, 700));
+  ASSERT_TRUE(store->Commit().ok());
+  EXPECT_EQ(store->cached_statements(), 5u);  // reused, not compiled again
+  store->RemoveBan("sshd", Nth(1));
+  ASSERT_TRUE(store->Commit().ok());
+  EXPECT_EQ(store->cached_statements(), 6u);
+  ASSERT_TRUE(store->LoadBan("sshd", Nth(2))->has_value());
+  EXPECT_EQ(store->History(Nth(2), 10)->size(), 1u);
+  EXPECT_EQ(store->cached_statements(), 8u);
+
+  // A reopen starts with none again, and each still works when first used.
+  store.reset();
+  store = OpenStore();
+  EXPECT_EQ(store->cached_statements(), 0u);
+  ASSERT_TRUE(store->LoadBan("sshd", Nth(2))->has_value());
+  EXPECT_FALSE(store->LoadBan("sshd", Nth(1))->has_value());
+  EXPECT_EQ(store->History(Nth(1), 10)->size(), 1u);
+  store->ForgetHistory(Nth(1));
+  store->RemoveJailBans("sshd");
+  ASSERT_TRUE(store->Commit().ok());
+  EXPECT_TRUE(store->History(Nth(1), 10)->empty());
+  EXPECT_TRUE(store->LoadActiveBans(100)->empty());
+}
+
+TEST_F(SqliteBanStoreTest, StatementsCompiledAfterAMigrationUseTheNewSchema) {
+  // Version 1 had no journal_cursors table: statements compiled at open would have failed on it.
+  RawSql(
+      "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;"
+      "CREATE TABLE bans (jail TEXT NOT NULL, target TEXT NOT NULL, start INTEGER NOT NULL,"
+      " end INTEGER NOT NULL, permanent INTEGER NOT NULL, ban_count INTEGER NOT NULL,"
+      " failures INTEGER NOT NULL, matches BLOB, PRIMARY KEY (jail, target)) WITHOUT ROWID;"
+      "CREATE TABLE history (target TEXT NOT NULL, jail TEXT NOT NULL, start INTEGER NOT NULL,"
+      " end INTEGER NOT NULL, permanent INTEGER NOT NULL, failures INTEGER NOT NULL,"
+      " PRIMARY KEY (target, jail, start)) WITHOUT ROWID;"
+      "CREATE INDEX history_by_start ON history (start);"
+      "CREATE TABLE ban_counts (jail TEXT NOT NULL, target TEXT NOT NULL, count INTEGER NOT NULL,"
+      " last_ban INTEGER NOT NULL, PRIMARY KEY (jail, target)) WITHOUT ROWID;"
+      "CREATE INDEX ban_counts_by_last ON ban_counts (last_ban);"
+      "CREATE TABLE positions (path TEXT PRIMARY KEY NOT NULL, dev INTEGER NOT NULL,"
+      " ino INTEGER NOT NULL, offset INTEGER NOT NULL, head_hash INTEGER NOT NULL,"
+      " head_len INTEGER NOT NULL);"
+      "PRAGMA user_version = 1;");
+  auto store = OpenStore();
+  EXPECT_EQ(store->cached_statements(), 0u);
+  std::vector<JournalCursor> cursors = {{"sshd", "s=1;i=2"}};
+  store->SaveJournalCursors(cursors);
+  store->AddBan(Ban("sshd", Nth(1), 100, 700));
+  ASSERT_TRUE(store->Commit().ok());
+  EXPECT_EQ(*store->LoadJournalCursors(), cursors);
+  EXPECT_EQ(store->LoadHistoryCounts(0)->size(), 1u);
+}
+
+TEST_F(SqliteBanStoreTest, TheLoadedPositionsSavedAgainAfterAReopenWriteNothing) {
+  std::vector<FilePosition> positions = {{"/var/log/auth.log", 1, 2, 3, 4, 5},
+                                         {"/var/log/mail.log", 6, 7, 8, 9, 10}};
+  std::vector<JournalCursor> cursors = {{"sshd", "s=1;i=2"}};
+  auto store = OpenStore();
+  store->SavePositions(positions);
+  store->SaveJournalCursors(cursors);
+  ASSERT_TRUE(store->Commit().ok());
+  store.reset();
+  store = OpenStore();
+  // Before the file's set is known, a save is written (it may differ).
+  store->SavePositions(positions);
+  EXPECT_EQ(store->pending(), 1u);
+  std::vector<FilePosition> loaded = *store->LoadPositions();
+  ASSERT_EQ(loaded.size(), 2u);
+  ASSERT_EQ(store->LoadJournalCursors()->size(), 1u);
+  store->SavePositions(std::vector<FilePosition>{positions[1], positions[0]});
+  store->SaveJournalCursors(cursors);
+  EXPECT_EQ(store->pending(), 0u);
+  // A file moved aside and started afresh holds nothing, whatever was loaded before.
+  store.reset();
+  std::ofstream(path_, std::ios::binary | std::ios::trunc) << std::string(8192, 'x');
+  store = OpenStore();
+  ASSERT_TRUE(store->recovered_from_corruption());
+  store->SavePositions(positions);
+  EXPECT_EQ(store->pending(), 1u);
+  ASSERT_TRUE(store->Commit().ok());
+  EXPECT_EQ(store->LoadPositions()->size(), 2u);
+}
+
+TEST_F(SqliteBanStoreTest, PagesReadAtOpenAndByTheStartupLoadsAreNotKeptCached) {
+  auto store = OpenStore();
+  for (uint32_t i = 0; i < 3000; ++i) {
+    StoredBan b = Ban("sshd", Nth(i), 100, 700);
+    b.matches = {"Failed password for root from 10.0.0.1 port 22 ssh2"};
+    store->AddBan(b);
+  }
+  ASSERT_TRUE(store->Commit().ok());
+  ASSERT_GT(*store->PragmaInt("page_count"), 100);
+  store.reset();
+  // quick_check at open and the loads read every page; the cache keeps none of them.
+  store = OpenStore();
+  EXPECT_LT(store->page_cache_bytes(), 16 * 1024);
+  EXPECT_EQ(store->LoadActiveBans(100)->size(), 3000u);
+  EXPECT_EQ(store->LoadHistoryCounts(0)->size(), 3000u);
+  EXPECT_LT(store->page_cache_bytes(), 16 * 1024);
+  // Later work reads what it needs again.
+  store->RemoveBan("sshd", Nth(7));
+  ASSERT_TRUE(store->Commit().ok());
+  ASSERT_TRUE(store->LoadBan("sshd", Nth(8))->has_value());
+  EXPECT_FALSE(store->LoadBan("sshd", Nth(7))->has_value());
+  EXPECT_GT(store->page_cache_bytes(), 0);
+}
+
 TEST_F(SqliteBanStoreTest, RefusesASchemaFromTheFutureWithoutMovingIt) {
   RawSql("PRAGMA user_version = 99");
   SqliteBanStore store(SqliteBanStoreOptions{path_, false, 1});
