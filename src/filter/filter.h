@@ -1,12 +1,14 @@
 // Filter: a compiled filters.d definition that turns one log line into "failure of host H at time
 // T", "ignored", "missed" or "skipped".
 //
-// Compile once (PCRE2 with JIT), then call Process for every line. Process never reads a clock
-// (the caller passes `now`), never logs and does not allocate on the miss path (match data and the
-// work buffer are reused). A line is bounded in time: every match runs with PCRE2 match and depth
-// limits, so a pathological regex/line pair ends with a "limit exceeded" miss instead of hanging.
-// Not thread-safe (the date detector reorders templates and sessions are mutable state): each jail
-// or tester owns its Filter.
+// Compile once, then call Process for every line. Each pattern starts in PCRE2's interpreter and
+// is JIT-compiled on its FilterOptions::jit_after-th match call, so a filter that sees no lines
+// holds no JIT code. Process never reads a clock (the caller passes `now`), never logs and does
+// not allocate on the miss path (match data and the work buffer are reused; the one exception is
+// the JIT switch of each pattern). A line is bounded in time: every match runs with PCRE2 match
+// and depth limits, so a pathological regex/line pair ends with a "limit exceeded" miss instead of
+// hanging. Not thread-safe (the date detector reorders templates and sessions are mutable state):
+// each jail or tester owns its Filter.
 //
 // Pipeline of Process (docs/filters.md has the user's view):
 //   1. literal prefilter: a line containing none of the required literals of the failregexes (and
@@ -66,6 +68,11 @@ struct FilterOptions {
   std::string logtimezone;        // see DateDetector::Create
   uint32_t match_limit = 100000;  // PCRE2 match limit per match call
   uint32_t depth_limit = 5000;    // PCRE2 depth (backtracking memory) limit per match call
+  // Match calls a pattern (prefregex, ignoreregexes, failregexes) runs in PCRE2's interpreter
+  // before it is JIT-compiled; 0 = JIT-compile at once. Results are the same either way and a
+  // runaway match ends with limit_exceeded on both (the depth limit binds the interpreter, a
+  // 512 KiB stack the JIT); only speed and memory differ (the default is explained in filter.cc).
+  uint32_t jit_after = 512;
 };
 
 class Filter {
@@ -91,6 +98,10 @@ class Filter {
   // The literals the prefilter searches for (for tests and `filter-test`).
   const std::vector<std::string>& prefilter_literals() const;
   size_t session_count() const;
+  // How many of the filter's compiled patterns (prefregex, combined ignoreregex, combined
+  // failregex: at most 3) run as JIT code now. 0 for a fresh filter unless jit_after is 0; stays
+  // 0 where PCRE2 has no JIT or JIT compilation failed. For tests and diagnostics.
+  size_t jit_pattern_count() const;
 
   struct Impl;
 

@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 #include <pcre2.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "filter/literal_set.h"
+#include "filters/filter_test_util.h"
 
 namespace portcullis {
 namespace {
@@ -496,6 +499,187 @@ TEST(FilterMatch, InvalidUtf8AndNulBytesAreJustBytes) {
   std::string line("bad \xff\xfe\x00 192.0.2.1", 17);
   EXPECT_EQ(f->Process(line, 0).kind, LineKind::kMissed);
   EXPECT_EQ(HostOf(*f, "bad 192.0.2.1"), "192.0.2.1");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tiered JIT: patterns run interpreted until FilterOptions::jit_after match calls.
+
+bool JitAvailable() {
+  uint32_t jit = 0;
+  return pcre2_config(PCRE2_CONFIG_JIT, &jit) >= 0 && jit == 1;
+}
+
+// Every assertion below depends on whether PCRE2 has a JIT; on the architectures we ship for it
+// has, and a PCRE2 built without it must not quietly turn the JIT tests into no-ops.
+TEST(FilterJit, Pcre2HasAJitHere) {
+#if defined(__x86_64__) || defined(__aarch64__)
+  EXPECT_TRUE(JitAvailable());
+#else
+  GTEST_SUCCEED() << "JIT available: " << JitAvailable();
+#endif
+}
+
+// prefregex, ignoreregex and failregex: three patterns, each reached by "host app[1]: ..." lines
+// that are not ignored.
+FilterDef ThreePatternDef() {
+  FilterDef def = Def({"^denied (?<user>\\w+) from <HOST>$", "^probe from <HOST>$"});
+  def.prefregex = "^\\S+ app\\[(?<pid>\\d+)\\]: (?<content>.+)$";
+  def.ignoreregex = {"from 192\\.0\\.2\\.99$"};
+  return def;
+}
+
+TEST(FilterJit, FreshFilterHasNoJitCodeUnlessAskedForAtOnce) {
+  auto lazy = MustCompile(ThreePatternDef());
+  ASSERT_NE(lazy, nullptr);
+  EXPECT_GT(FilterOptions().jit_after, 0u);
+  EXPECT_EQ(lazy->jit_pattern_count(), 0u);
+  FilterOptions eager;
+  eager.jit_after = 0;
+  auto now = MustCompile(ThreePatternDef(), "", eager);
+  ASSERT_NE(now, nullptr);
+  EXPECT_EQ(now->jit_pattern_count(), JitAvailable() ? 3u : 0u);
+}
+
+TEST(FilterJit, EachPatternIsJitCompiledAfterJitAfterMatchCalls) {
+  const uint32_t n = FilterOptions().jit_after;
+  const size_t all = JitAvailable() ? 3 : 0;
+  auto f = MustCompile(ThreePatternDef());
+  ASSERT_NE(f, nullptr);
+  for (uint32_t i = 0; i + 1 < n; ++i) {
+    ASSERT_EQ(f->Process("gw app[7]: denied eve from 203.0.113.5", 0).kind, LineKind::kFailure);
+  }
+  EXPECT_EQ(f->jit_pattern_count(), 0u);
+  EXPECT_EQ(f->Process("gw app[7]: denied eve from 203.0.113.5", 0).kind, LineKind::kFailure);
+  EXPECT_EQ(f->jit_pattern_count(), all);
+
+  // Only match calls count, per pattern: skipped lines run no regex, and a prefregex miss runs
+  // only the prefregex.
+  auto g = MustCompile(ThreePatternDef());
+  ASSERT_NE(g, nullptr);
+  for (uint32_t i = 0; i < 2 * n; ++i) {
+    ASSERT_EQ(g->Process("gw app[7]: nothing to see here", 0).kind, LineKind::kSkipped);
+  }
+  EXPECT_EQ(g->jit_pattern_count(), 0u);
+  for (uint32_t i = 0; i < n; ++i) {
+    ASSERT_EQ(g->Process("gw other[7]: denied eve from 203.0.113.5", 0).kind, LineKind::kMissed);
+  }
+  EXPECT_EQ(g->jit_pattern_count(), JitAvailable() ? 1u : 0u);
+}
+
+std::string Describe(const LineResult& r) {
+  std::string out = std::string(LineKindName(r.kind)) + " regex=" + std::to_string(r.regex_index) +
+                    " date=" + std::string(r.date_template) +
+                    " limit=" + (r.limit_exceeded ? "yes" : "no");
+  if (r.failure) {
+    const Failure& f = *r.failure;
+    for (const std::string& part :
+         {" host=" + f.host, " addr=" + (f.address ? f.address->ToString() : "-"),
+          " time=" + std::to_string(f.time), " user=" + f.user,
+          " index=" + std::to_string(f.regex_index)}) {
+      out += part;
+    }
+    for (const auto& [name, value] : f.fields) {
+      out.append(" ").append(name).append("=").append(value);
+    }
+  }
+  return out;
+}
+
+// The sshd filter (prefregex, combined failregex with sessions, <NEED:...> gating) on lines of
+// every kind: a filter that switches to JIT half-way agrees line by line with one that never
+// JIT-compiles and one that does at once, sessions included.
+TEST(FilterJit, SameResultsInterpretedAndJitCompiled) {
+  // Long lines are split into adjacent literals, which clang-tidy takes for missing commas.
+  // NOLINTBEGIN(bugprone-suspicious-missing-comma)
+  const std::vector<std::string> lines = {
+      "Nov 22 10:00:01 gw sshd[1001]: Failed password for root from 192.0.2.10 port 40122 ssh2",
+      "Nov 22 10:00:02 gw sshd[1002]: Failed password for invalid user oracle from 2001:db8::7 "
+      "port 40123 ssh2",
+      "2026-11-22T10:00:03.123456+00:00 gw sshd-session[2001]: Invalid user bob from "
+      "198.51.100.4 port 51001",
+      "Nov 22 10:00:04 gw sshd[3001]: Invalid user john smith from 198.51.100.30 port 41000",
+      "Nov 22 10:00:05 gw sshd[4001]: Invalid user x from 192.0.2.66 port 22 from 203.0.113.1 "
+      "port 23",
+      "Nov 22 10:00:06 gw sshd[5003]: message repeated 3 times: [ Failed password for root from "
+      "192.0.2.77 port 1 ssh2]",
+      "Nov 22 10:00:07 gw sshd[8001]: Accepted publickey for deploy from 192.0.2.120 port 1 ssh2",
+      "Nov 22 10:00:08 gw sshd[8001]: pam_unix(sshd:session): session opened for user deploy",
+      "Nov 22 10:00:09 gw sshd[8003]: Received disconnect from 192.0.2.122 port 5:11: bye",
+      "Nov 22 10:00:10 gw CRON[8005]: pam_unix(cron:session): session opened for user root",
+      "Nov 22 10:00:11 gw sudo[8006]: Invalid user x from 192.0.2.124 port 1",
+      "Nov 22 10:00:12 gw sshd[8007]: Invalid user x from 1.2.3.4.5 port 1",
+      "Nov 22 10:00:13 gw sshd[9001]: Connection from 198.51.100.9 port 51353 on 192.0.2.1 "
+      "port 22 rdomain \"\"",
+      "Nov 22 10:00:14 gw sshd[9001]: Disconnecting: Too many authentication failures for root "
+      "[preauth]",
+      "Nov 22 10:00:15 gw sshd[9101]: Disconnecting: Too many authentication failures for admin "
+      "[preauth]",
+      "Nov 22 10:00:16 gw sshd[9101]: Connection closed by 203.0.113.9 [preauth]",
+      "Nov 22 10:00:17 gw sshd[9201]: pam_unix(sshd:auth): authentication failure; logname= "
+      "uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.20  user=carol",
+      "Nov 22 10:00:18 gw sshd[9201]: Accepted password for carol from 203.0.113.20 port 2 ssh2",
+      "no date here",
+  };
+  // NOLINTEND(bugprone-suspicious-missing-comma)
+  FilterOptions never;
+  never.jit_after = UINT32_MAX;
+  FilterOptions eager;
+  eager.jit_after = 0;
+  auto interpreted = portcullis::testing::LoadShippedFilter("sshd", "", never);
+  auto jit = portcullis::testing::LoadShippedFilter("sshd", "", eager);
+  auto tiered = portcullis::testing::LoadShippedFilter("sshd");
+  ASSERT_NE(interpreted, nullptr);
+  ASSERT_NE(jit, nullptr);
+  ASSERT_NE(tiered, nullptr);
+  EXPECT_EQ(interpreted->jit_pattern_count(), 0u);
+  EXPECT_EQ(tiered->jit_pattern_count(), 0u);
+
+  const double now = portcullis::testing::kTestNow;
+  const size_t rounds = size_t{2} * FilterOptions().jit_after / lines.size() + 2;
+  size_t failures = 0;
+  for (size_t round = 0; round < rounds; ++round) {
+    for (const std::string& line : lines) {
+      std::string want = Describe(interpreted->Process(line, now));
+      ASSERT_EQ(Describe(jit->Process(line, now)), want) << line;
+      ASSERT_EQ(Describe(tiered->Process(line, now)), want) << line;
+      failures += want.rfind("failure", 0) == 0 ? 1 : 0;
+    }
+  }
+  EXPECT_GE(failures, rounds * 8);  // the lines do exercise the failure path
+  EXPECT_EQ(interpreted->jit_pattern_count(), 0u);
+  EXPECT_EQ(tiered->jit_pattern_count(), jit->jit_pattern_count());
+  EXPECT_EQ(tiered->jit_pattern_count(), JitAvailable() ? 2u : 0u);  // prefregex + failregex
+}
+
+// ^(a+)+$ on "aaa...ab" backtracks exponentially: the match limit stops it while the pattern is
+// interpreted (the same match context as the JIT) and after the switch.
+TEST(FilterJit, LimitsApplyInterpretedAndJitCompiled) {
+  auto f = MustCompile(Def({"^(a+)+$"}));
+  ASSERT_NE(f, nullptr);
+  std::string bad(40, 'a');
+  bad += 'b';
+  LineResult r = f->Process(bad, 0);
+  EXPECT_EQ(f->jit_pattern_count(), 0u);
+  EXPECT_EQ(r.kind, LineKind::kMissed);
+  EXPECT_TRUE(r.limit_exceeded);
+  // A tighter depth limit, which only the interpreter knows (the JIT is bound by its stack),
+  // stops a deep but otherwise cheap match.
+  FilterOptions shallow;
+  shallow.depth_limit = 10;
+  auto g = MustCompile(Def({"^(?:a|b)*c$"}), "", shallow);
+  ASSERT_NE(g, nullptr);
+  r = g->Process(std::string(200, 'a') + "c", 0);
+  EXPECT_EQ(g->jit_pattern_count(), 0u);
+  EXPECT_EQ(r.kind, LineKind::kMissed);
+  EXPECT_TRUE(r.limit_exceeded);
+
+  for (uint32_t i = 1; i < FilterOptions().jit_after; ++i) {
+    ASSERT_FALSE(f->Process("aaaa", 0).limit_exceeded);
+  }
+  EXPECT_EQ(f->jit_pattern_count(), JitAvailable() ? 1u : 0u);
+  r = f->Process(bad, 0);
+  EXPECT_EQ(r.kind, LineKind::kMissed);
+  EXPECT_TRUE(r.limit_exceeded);
 }
 
 }  // namespace
