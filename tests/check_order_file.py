@@ -8,12 +8,15 @@ keeps about 1 MB of code out of the idle daemon's memory. Renamed or removed fun
 drop out of that layout; this fails when fewer than MIN_FRACTION of the listed names are symbols
 of the binary, i.e. when bench/startup_order should be run again.
 """
+import os
 import subprocess
 import sys
 
 
 def main():
     binary, order_file, min_fraction = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    if not os.path.exists(binary):
+        sys.exit("%s does not exist: build the portcullisd target first" % binary)
     out = subprocess.run(["nm", binary], check=True, stdout=subprocess.PIPE, text=True).stdout
     symbols = {line.split()[-1] for line in out.splitlines() if line.strip()}
     with open(order_file) as fh:
