@@ -99,34 +99,47 @@ int RunClient(int argc, char** argv) {
     }
   }
 
-  inv.request["v"] = protocol::kProtocolVersion;
+  // A list over the request limit goes in parts, one transaction each (in order; a failed part
+  // stops the rest, and the message says how many parts were applied).
   const std::string socket_path = SocketPath(inv.options);
-  Result<std::string> reply = CallDaemon(socket_path, Dump(inv.request), inv.options.timeout_ms);
-  if (!reply.ok()) {
-    if (name == "version" && !inv.options.json) {
-      Out(std::string("portcullis ") + PORTCULLIS_VERSION + "\n");
+  std::vector<json> parts = SplitAddressRequest(inv.request, protocol::kMaxRequestBytes);
+  std::vector<json> results;
+  for (json& part : parts) {
+    part["v"] = protocol::kProtocolVersion;
+    std::string progress;  // said with an error after some parts were applied
+    if (!results.empty()) {
+      progress = std::to_string(results.size()) + " of " + std::to_string(parts.size()) +
+                 " parts of the address list were applied before this error";
     }
-    Err("portcullis: " + reply.status().message() + "\n");
-    StatusCode code = reply.status().code();
-    return code == StatusCode::kUnavailable || code == StatusCode::kPermissionDenied
-               ? kExitUnavailable
-               : kExitError;
-  }
-
-  json response = json::parse(*reply, nullptr, false);
-  if (!response.is_object() || !response.contains("ok")) {
-    Err("portcullis: unreadable answer from portcullisd on " + socket_path + "\n");
-    return kExitError;
-  }
-  if (response["ok"] != true) {
-    if (inv.options.json) {
-      response.erase("v");
-      Out(Dump(response) + "\n");
+    std::string applied = progress.empty() ? "" : " (" + progress + ")";
+    Result<std::string> reply = CallDaemon(socket_path, Dump(part), inv.options.timeout_ms);
+    if (!reply.ok()) {
+      if (name == "version" && !inv.options.json) {
+        Out(std::string("portcullis ") + PORTCULLIS_VERSION + "\n");
+      }
+      Err("portcullis: " + reply.status().message() + applied + "\n");
+      StatusCode code = reply.status().code();
+      return code == StatusCode::kUnavailable || code == StatusCode::kPermissionDenied
+                 ? kExitUnavailable
+                 : kExitError;
     }
-    Err(FormatError(response));
-    return ErrorExitCode(response);
+    json response = json::parse(*reply, nullptr, false);
+    if (!response.is_object() || !response.contains("ok")) {
+      Err("portcullis: unreadable answer from portcullisd on " + socket_path + applied + "\n");
+      return kExitError;
+    }
+    if (response["ok"] != true) {
+      if (inv.options.json) {
+        response.erase("v");
+        Out(Dump(response) + "\n");
+      }
+      Err(FormatError(response));
+      if (!progress.empty()) Err("portcullis: " + progress + "\n");
+      return ErrorExitCode(response);
+    }
+    results.push_back(response.contains("result") ? response["result"] : json::object());
   }
-  json result = response.contains("result") ? response["result"] : json::object();
+  json result = results.size() == 1 ? results[0] : MergePartResults(results);
   if (inv.options.json) {
     if (name == "version" && result.is_object()) {
       result["client_version"] = PORTCULLIS_VERSION;

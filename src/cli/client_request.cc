@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "portcullis/protocol.h"
+
 namespace portcullis::cli {
 namespace {
 
@@ -54,6 +56,60 @@ struct Flags {
 };
 
 }  // namespace
+
+std::vector<nlohmann::json> SplitAddressRequest(const nlohmann::json& request, size_t max_bytes) {
+  auto dump = [](const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); };
+  auto addrs = request.find("addrs");
+  if (addrs == request.end() || !addrs->is_array() || addrs->size() < 2) {
+    return {request};
+  }
+  json with_version = request;
+  with_version["v"] = protocol::kProtocolVersion;
+  if (dump(with_version).size() <= max_bytes) {
+    return {request};
+  }
+  // Room for the addresses: the request without them, plus slack for the version field.
+  json empty = request;
+  empty["addrs"] = json::array();
+  size_t base = dump(empty).size() + 32;
+  size_t budget = max_bytes > base ? max_bytes - base : 0;
+  std::vector<json> parts;
+  json part = json::array();
+  size_t used = 0;
+  for (const json& a : *addrs) {
+    size_t cost = dump(a).size() + 1;  // the address and its comma
+    if (!part.empty() && used + cost > budget) {
+      parts.push_back(empty);
+      parts.back()["addrs"] = std::move(part);
+      part = json::array();
+      used = 0;
+    }
+    part.push_back(a);
+    used += cost;
+  }
+  parts.push_back(empty);
+  parts.back()["addrs"] = std::move(part);
+  return parts;
+}
+
+nlohmann::json MergePartResults(const std::vector<nlohmann::json>& results) {
+  json merged = json::object();
+  for (const json& r : results) {
+    if (!r.is_object()) continue;
+    for (auto it = r.begin(); it != r.end(); ++it) {
+      auto have = merged.find(it.key());
+      if (have == merged.end()) {
+        merged[it.key()] = it.value();
+      } else if (it.key() == "results" && have->is_array() && it.value().is_array()) {
+        have->insert(have->end(), it.value().begin(), it.value().end());
+      } else if (have->is_number_integer() && it.value().is_number_integer() &&
+                 it.key() != "seconds") {
+        *have = have->get<int64_t>() + it.value().get<int64_t>();
+      }
+    }
+  }
+  return merged;
+}
 
 bool LooksLikeAddress(std::string_view text) {
   if (text.empty()) {

@@ -49,6 +49,16 @@ std::string ClientUsage(std::string_view name);
 // reports each bad address.
 std::vector<std::string> ParseAddressList(std::string_view text);
 
+// A `ban --file` list too long for one request (protocol::kMaxRequestBytes) is sent in parts.
+// Splits request["addrs"] into requests of the same command whose serialised size (with "v")
+// stays within max_bytes; each part is one transaction in the daemon. A request that fits, or has
+// no "addrs", comes back alone and unchanged.
+std::vector<nlohmann::json> SplitAddressRequest(const nlohmann::json& request, size_t max_bytes);
+
+// The result of a request sent in parts, as if it had been one: integer counts are summed,
+// "results" arrays concatenated, other fields taken from the first part.
+nlohmann::json MergePartResults(const std::vector<nlohmann::json>& results);
+
 // True for text that can only be an address or CIDR, not a jail name: it has a ':' or consists
 // of digits, '.' and '/' only. Used to tell `unban JAIL ADDR...` from `unban ADDR ADDR...`.
 bool LooksLikeAddress(std::string_view text);

@@ -117,5 +117,59 @@ TEST(LooksLikeAddress, TellsAddressesFromJailNames) {
   EXPECT_FALSE(LooksLikeAddress("web.1"));
 }
 
+TEST(SplitAddressRequest, ARequestThatFitsIsSentAlone) {
+  json r = {{"cmd", "ban"}, {"jail", "sshd"}, {"addrs", {"192.0.2.1", "192.0.2.2"}}};
+  std::vector<json> parts = SplitAddressRequest(r, 1 << 20);
+  ASSERT_EQ(parts.size(), 1u);
+  EXPECT_EQ(parts[0], r);
+}
+
+TEST(SplitAddressRequest, ALongListIsSplitIntoPartsUnderTheLimitInOrder) {
+  json r = {{"cmd", "ban"}, {"jail", "sshd"}, {"force", true}, {"addrs", json::array()}};
+  for (int i = 0; i < 5000; ++i) {
+    r["addrs"].push_back("2001:db8::" + std::to_string(i));
+  }
+  const size_t limit = 16 * 1024;
+  std::vector<json> parts = SplitAddressRequest(r, limit);
+  ASSERT_GT(parts.size(), 4u);
+  std::vector<std::string> again;
+  for (json part : parts) {
+    EXPECT_EQ(part["cmd"], "ban");
+    EXPECT_EQ(part["jail"], "sshd");
+    EXPECT_EQ(part["force"], true);
+    EXPECT_FALSE(part["addrs"].empty());
+    for (const json& a : part["addrs"]) again.push_back(a.get<std::string>());
+    part["v"] = 1;
+    EXPECT_LE(part.dump().size(), limit);
+  }
+  ASSERT_EQ(again.size(), 5000u);
+  for (int i = 0; i < 5000; ++i) {
+    EXPECT_EQ(again[i], "2001:db8::" + std::to_string(i));
+  }
+}
+
+TEST(SplitAddressRequest, AnAddressLargerThanTheLimitGoesAloneAndTheDaemonRefusesIt) {
+  json r = {{"cmd", "ban"}, {"jail", "sshd"}, {"addrs", {"192.0.2.1", std::string(300, 'x')}}};
+  std::vector<json> parts = SplitAddressRequest(r, 200);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0]["addrs"], json({"192.0.2.1"}));
+  EXPECT_EQ(parts[1]["addrs"].size(), 1u);
+}
+
+TEST(MergePartResults, SumsCountsConcatenatesResultsKeepsTheRest) {
+  json a = {{"jail", "sshd"}, {"seconds", 600}, {"banned", 2}, {"refused", 1},
+            {"results", {{{"addr", "192.0.2.1"}, {"outcome", "refused_loopback"}}}}};
+  json b = {{"jail", "sshd"}, {"seconds", 600}, {"banned", 3}, {"already_banned", 1},
+            {"results", {{{"addr", "192.0.2.9"}, {"outcome", "already_banned"}}}}};
+  json m = MergePartResults({a, b});
+  EXPECT_EQ(m["jail"], "sshd");
+  EXPECT_EQ(m["seconds"], 600);
+  EXPECT_EQ(m["banned"], 5);
+  EXPECT_EQ(m["refused"], 1);
+  EXPECT_EQ(m["already_banned"], 1);
+  ASSERT_EQ(m["results"].size(), 2u);
+  EXPECT_EQ(m["results"][1]["addr"], "192.0.2.9");
+}
+
 }  // namespace
 }  // namespace portcullis::cli

@@ -339,6 +339,19 @@ class ControlTest(DaemonTestCase):
         d.proc.wait(timeout=10)
         self.assertEqual(d.proc.returncode, 0)
 
+    def test_a_list_over_the_request_limit_is_banned_in_parts(self):
+        d = self._daemon()
+        n = 60000  # about 1.3 MB of request: two parts
+        listfile = os.path.join(d.dir, "big.txt")
+        with open(listfile, "w") as fh:
+            fh.write("".join("2001:db8:%x:%x::1\n" % (i >> 16, i & 0xffff) for i in range(n)))
+        self.assertGreater(os.path.getsize(listfile), 1 << 20)
+        r = d.client("ban", "sshd", "--file", listfile, "--for", "1h", timeout=60)
+        self.assertEqual(r["banned"], n)
+        self.assertEqual(len(r["results"]), n)
+        self.assertEqual(len(d.kernel_elements()), n)
+        self.assertEqual(d.client("status", "sshd")["currently_banned"], n)
+
     def test_garbage_and_oversized_requests_get_errors(self):
         d = self._daemon()
         self.assertIn(b'"ok":false', self._raw(d, b"this is not json\n"))
