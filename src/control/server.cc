@@ -57,6 +57,7 @@ struct ControlServer::Client {
   size_t out_pos = 0;    // bytes of `out` already sent
   bool eof = false;      // the client sent EOF; no more reading
   bool closing = false;  // nothing more to answer; close once `out` is sent
+  bool active = true;    // bytes read or sent since the last CloseIdle()
   uint32_t interest = 0;
 
   size_t pending() const { return out.size() - out_pos; }
@@ -299,6 +300,7 @@ void ControlServer::ReadSome(Client& c) {
     c.eof = true;  // ProcessLines answers what is left, then the connection closes
     return;
   }
+  c.active = true;
   c.in.append(buf, static_cast<size_t>(n));
   stats_.peak_input_bytes = std::max(stats_.peak_input_bytes, c.in.size());
 }
@@ -374,6 +376,7 @@ void ControlServer::Flush(Client& c) {
       return;
     }
     c.out_pos += static_cast<size_t>(n);
+    c.active = true;
   }
   if (c.pending() == 0) {
     c.out.clear();
@@ -389,6 +392,21 @@ void ControlServer::Flush(Client& c) {
     ++stats_.dropped_slow;
     Close(c.fd);
   }
+}
+
+size_t ControlServer::CloseIdle() {
+  std::vector<int> idle;
+  for (auto& [fd, c] : clients_) {
+    if (!c->active) {
+      idle.push_back(fd);
+    }
+    c->active = false;
+  }
+  for (int fd : idle) {
+    ++stats_.dropped_idle;
+    Close(fd);
+  }
+  return idle.size();
 }
 
 bool ControlServer::Rearm(Client& c) {

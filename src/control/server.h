@@ -17,6 +17,8 @@
 // SHUT_WR) after an unterminated last request gets that request answered. Beyond
 // limits.max_clients simultaneous connections, new ones are accepted and closed at once. When
 // the process runs out of descriptors (EMFILE), accepting pauses until a client disconnects.
+// CloseIdle(), called periodically by the owner, closes connections that have had no traffic
+// since its previous call, so idle connections cannot hold the max_clients slots for ever.
 //
 // Wiring in the daemon:
 //   Dispatcher dispatcher(&facade);            // facade: the daemon's DaemonFacade
@@ -56,6 +58,7 @@ struct ServerStats {
   uint64_t dropped_slow = 0;       // unsent output over max_output_bytes
   size_t peak_input_bytes = 0;     // largest per-client input buffer seen
   uint64_t accept_paused = 0;      // times accepting stopped for lack of file descriptors
+  uint64_t dropped_idle = 0;       // connections closed by CloseIdle()
 };
 
 // The gid of the group called `name`, for Listen(). NotFound if there is no such group.
@@ -90,6 +93,13 @@ class ControlServer {
 
   // Accepts, reads, answers and writes whatever is ready, without blocking.
   void OnReadable();
+
+  // Closes the connections that have had no traffic (nothing read, nothing sent) since the
+  // previous call, and returns how many. The daemon calls it every 30 s while clients are
+  // connected, so a connection idle for 30 to 60 s is closed; a client that keeps a connection
+  // open to send requests now and then must reconnect. No clock: the caller's period is the
+  // timeout.
+  size_t CloseIdle();
 
   size_t client_count() const { return clients_.size(); }
   const ServerStats& stats() const { return stats_; }

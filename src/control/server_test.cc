@@ -209,6 +209,59 @@ class ControlServerTest : public ::testing::Test {
   std::unique_ptr<ControlHarness> harness_;
 };
 
+// Runs the server on this thread until `done()` or 5 s.
+// `done` is called once per round (it may consume what it checks).
+template <typename Done>
+bool PumpUntil(ControlServer& server, Done done) {
+  for (int i = 0; i < 500; ++i) {
+    if (done()) return true;
+    pollfd p{server.fd(), POLLIN, 0};
+    poll(&p, 1, 10);
+    server.OnReadable();
+  }
+  return false;
+}
+
+TEST(ControlServerIdle, ConnectionsWithoutTrafficForAWholePeriodAreClosed) {
+  ControlTempDir dir;
+  ControlHarness harness;  // not started: the server runs on this thread
+  ControlServer& server = harness.server();
+  std::string path = dir.path("portcullis.sock");
+  ASSERT_TRUE(server.Listen(path, 0600, std::nullopt).ok());
+  int idle = Connect(path);
+  int busy = Connect(path);
+  ASSERT_GE(idle, 0);
+  ASSERT_GE(busy, 0);
+  ASSERT_TRUE(PumpUntil(server, [&] { return server.client_count() == 2; }));
+
+  // Connecting is traffic: nobody is closed at the first sweep after it.
+  EXPECT_EQ(server.CloseIdle(), 0u);
+  ASSERT_TRUE(SendAll(busy, kPing + "\n"));
+  std::string buf;
+  std::optional<std::string> answer;
+  ASSERT_TRUE(PumpUntil(server, [&] {
+    answer = ReadLine(busy, &buf, 0);
+    return answer.has_value();
+  }));
+  EXPECT_EQ(Parse(answer)["result"]["pong"], true);
+
+  // A whole period without traffic closes `idle`; `busy` asked something in it.
+  EXPECT_EQ(server.CloseIdle(), 1u);
+  EXPECT_TRUE(ReadsEof(idle));
+  EXPECT_EQ(server.client_count(), 1u);
+  // Still usable after the sweep...
+  ASSERT_TRUE(SendAll(busy, kPing + "\n"));
+  ASSERT_TRUE(PumpUntil(server, [&] { return ReadLine(busy, &buf, 0).has_value(); }));
+  EXPECT_EQ(server.CloseIdle(), 0u);
+  // ...and closed after a whole quiet period of its own.
+  EXPECT_EQ(server.CloseIdle(), 1u);
+  EXPECT_TRUE(ReadsEof(busy));
+  EXPECT_EQ(server.client_count(), 0u);
+  EXPECT_EQ(server.stats().dropped_idle, 2u);
+  close(idle);
+  close(busy);
+}
+
 TEST_F(ControlServerTest, FiftyConcurrentClients) {
   SetUpServer();
   constexpr int kClients = 50;

@@ -41,6 +41,9 @@ constexpr size_t kMaxBanChunk = 2048;
 // utmp is read at most once a second within one loop iteration (see LoggedIn).
 constexpr int64_t kLoggedInMaxAgeMs = 1000;
 constexpr int64_t kPurgeIntervalMs = 3600 * 1000;
+// While control clients are connected, connections without traffic for a whole period are
+// closed (ControlServer::CloseIdle): idle for 30 to 60 s. No clients, no wake-ups.
+constexpr int64_t kIdleSweepMs = 30 * 1000;
 constexpr size_t kMaxStoredMatches = 5;
 // Journal sources get PatternIds from here up; the tailer numbers its patterns from 1.
 constexpr PatternId kJournalPatternBase = 0x80000000u;
@@ -221,7 +224,10 @@ Status Daemon::Start(const Config& config) {
       server_->Listen(config.daemon.socket, static_cast<mode_t>(config.daemon.socket_mode), gid)
           .WithContext("control socket"));
   PORTCULLIS_RETURN_IF_ERROR(
-      loop_->Watch(server_->fd(), EPOLLIN, [this](uint32_t) { server_->OnReadable(); }));
+      loop_->Watch(server_->fd(), EPOLLIN, [this](uint32_t) {
+        server_->OnReadable();
+        if (server_->client_count() > 0 && next_idle_sweep_ms_ == 0) ScheduleDeadline();
+      }));
 
   PORTCULLIS_RETURN_IF_ERROR(loop_->HandleSignals({SIGHUP, SIGTERM, SIGINT, SIGUSR1},
                                                   [this](int signo) { OnSignal(signo); }));
@@ -773,6 +779,13 @@ void Daemon::OnDeadline() {
     if (!s.ok()) Log().error("firewall resync: {}", s.message());
     CommitPending();
   }
+  if (next_idle_sweep_ms_ != 0 && mono >= next_idle_sweep_ms_) {
+    next_idle_sweep_ms_ = 0;  // ScheduleDeadline sets the next one if clients remain
+    if (size_t n = server_->CloseIdle()) {
+      Log().info("control socket: closed {} connection(s) idle for over {} s", n,
+                 kIdleSweepMs / 1000);
+    }
+  }
   if (watchdog_interval_ms_ > 0 && mono >= next_watchdog_ms_) {
     SdNotify("WATCHDOG=1");
     next_watchdog_ms_ = mono + watchdog_interval_ms_;
@@ -793,6 +806,12 @@ void Daemon::ScheduleDeadline() {
   consider(retry_at_ms_);
   if (watchdog_interval_ms_ > 0) consider(next_watchdog_ms_);
   consider(next_purge_ms_);
+  if (server_ != nullptr && server_->client_count() > 0) {
+    if (next_idle_sweep_ms_ == 0) next_idle_sweep_ms_ = mono + kIdleSweepMs;
+    consider(next_idle_sweep_ms_);
+  } else {
+    next_idle_sweep_ms_ = 0;
+  }
   loop_->SetDeadline(next);
 }
 

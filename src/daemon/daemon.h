@@ -137,6 +137,7 @@ class Daemon final : public DaemonFacade, private LineSink {
   std::unique_ptr<HostInfo> host_;
   std::unique_ptr<BanStore> store_;
   int64_t next_purge_ms_ = 0;
+  int64_t next_idle_sweep_ms_ = 0;  // 0: no control clients, no sweep due
   int64_t last_position_save_ms_ = 0;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<ControlServer> server_;
