@@ -563,17 +563,10 @@ Status Daemon::Run() {
   last_position_save_ms_ = EventLoop::MonotonicMs();
   next_purge_ms_ = last_position_save_ms_ + 60 * 1000;  // first purge soon after start
   ScheduleDeadline();
-  loop_->OnIdle([this] {
-    CommitPending();
-    EndIteration();
-    int64_t now = EventLoop::MonotonicMs();
-    if (now - last_position_save_ms_ >= kPositionSaveIntervalMs) {
-      SaveSourcePositions();
-      last_position_save_ms_ = now;
-    }
-    CommitStore();
-    FlushLog();
-  });
+  loop_->OnIdle([this] { AfterIteration(); });
+  // The lines read at startup (a backlog written while the daemon was stopped) may have queued
+  // bans: commit them now, not after whatever event happens to come first.
+  AfterIteration();
   Status s = loop_->Run();
   SdNotify("STOPPING=1");
   CommitPending();
@@ -818,6 +811,18 @@ void Daemon::ScheduleDeadline() {
 Daemon::JailRuntime* Daemon::FindJail(const std::string& name) {
   auto it = jails_.find(name);
   return it == jails_.end() ? nullptr : &it->second;
+}
+
+void Daemon::AfterIteration() {
+  CommitPending();
+  EndIteration();
+  int64_t now = EventLoop::MonotonicMs();
+  if (now - last_position_save_ms_ >= kPositionSaveIntervalMs) {
+    SaveSourcePositions();
+    last_position_save_ms_ = now;
+  }
+  CommitStore();
+  FlushLog();
 }
 
 void Daemon::EndIteration() {

@@ -110,6 +110,9 @@ class Daemon final : public DaemonFacade, private LineSink {
   // The addresses of live login sessions (ignore_logged_in), cached within a loop iteration.
   const std::vector<IpAddress>& LoggedIn();
   // Called when the loop has drained its events: resets per-iteration state.
+  // The work after each loop iteration, and once before the loop starts: commit queued bans,
+  // save positions (every 10 s), commit the store, flush the log.
+  void AfterIteration();
   void EndIteration();
   void RefreshSelfAddresses();
 

@@ -45,6 +45,24 @@ class PersistenceTest(DaemonTestCase):
         self.assertTrue(3500 < left <= 3600, left)
         self.assertRegex(d.log_text(), r"\[sshd\] Restore 198\.51\.0\.1 for 5\dm")
 
+    def test_failures_written_while_stopped_are_banned_at_start_with_nothing_else_happening(self):
+        # backend "none": no firewall events, and no client pings the daemon after its restart,
+        # so nothing but the start itself may commit the ban of the backlog.
+        d = self.make("", backend="none")
+        with open(os.path.join(d.conf, "jail.toml"), "w") as fh:
+            fh.write(jails(d.logs))
+        open(d.path("auth.log"), "w").close()
+        d.start()
+        self.assertEqual(d.stop(), 0)
+        with open(d.path("auth.log"), "a") as fh:
+            fh.write("".join(sshd_fail("192.0.2.61") + "\n" for _ in range(3)))
+        d.start(wait=False)
+
+        def banned():
+            with open(d.log_file) as fh:
+                return "Ban 192.0.2.61" in fh.read()
+        wait_until(banned, timeout=5, what="the backlog's ban in the daemon's log")
+
     def test_restart_with_the_table_in_place_adopts_without_duplicates(self):
         d = self._daemon().start()
         self._ban_file(d, ["192.0.2.%d" % i for i in range(1, 51)], "1h")
