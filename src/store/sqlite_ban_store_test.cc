@@ -194,23 +194,26 @@ TEST_F(SqliteBanStoreTest, UpgradesAnEmptyVersionZeroFile) {
   EXPECT_EQ(store->LoadActiveBans(100)->size(), 1u);
 }
 
+// The schema of version 1 as shipped (before the first migration), without its user_version.
+constexpr const char* kVersionOneSchema =
+    "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;"
+    "CREATE TABLE bans (jail TEXT NOT NULL, target TEXT NOT NULL, start INTEGER NOT NULL,"
+    " end INTEGER NOT NULL, permanent INTEGER NOT NULL, ban_count INTEGER NOT NULL,"
+    " failures INTEGER NOT NULL, matches BLOB, PRIMARY KEY (jail, target)) WITHOUT ROWID;"
+    "CREATE TABLE history (target TEXT NOT NULL, jail TEXT NOT NULL, start INTEGER NOT NULL,"
+    " end INTEGER NOT NULL, permanent INTEGER NOT NULL, failures INTEGER NOT NULL,"
+    " PRIMARY KEY (target, jail, start)) WITHOUT ROWID;"
+    "CREATE INDEX history_by_start ON history (start);"
+    "CREATE TABLE ban_counts (jail TEXT NOT NULL, target TEXT NOT NULL, count INTEGER NOT NULL,"
+    " last_ban INTEGER NOT NULL, PRIMARY KEY (jail, target)) WITHOUT ROWID;"
+    "CREATE INDEX ban_counts_by_last ON ban_counts (last_ban);"
+    "CREATE TABLE positions (path TEXT PRIMARY KEY NOT NULL, dev INTEGER NOT NULL,"
+    " ino INTEGER NOT NULL, offset INTEGER NOT NULL, head_hash INTEGER NOT NULL,"
+    " head_len INTEGER NOT NULL);";
+
 TEST_F(SqliteBanStoreTest, UpgradesAVersionOneFileKeepingItsData) {
   // Version 1 as shipped (the first migration), with a ban and a position in it.
-  RawSql(
-      "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;"
-      "CREATE TABLE bans (jail TEXT NOT NULL, target TEXT NOT NULL, start INTEGER NOT NULL,"
-      " end INTEGER NOT NULL, permanent INTEGER NOT NULL, ban_count INTEGER NOT NULL,"
-      " failures INTEGER NOT NULL, matches BLOB, PRIMARY KEY (jail, target)) WITHOUT ROWID;"
-      "CREATE TABLE history (target TEXT NOT NULL, jail TEXT NOT NULL, start INTEGER NOT NULL,"
-      " end INTEGER NOT NULL, permanent INTEGER NOT NULL, failures INTEGER NOT NULL,"
-      " PRIMARY KEY (target, jail, start)) WITHOUT ROWID;"
-      "CREATE INDEX history_by_start ON history (start);"
-      "CREATE TABLE ban_counts (jail TEXT NOT NULL, target TEXT NOT NULL, count INTEGER NOT NULL,"
-      " last_ban INTEGER NOT NULL, PRIMARY KEY (jail, target)) WITHOUT ROWID;"
-      "CREATE INDEX ban_counts_by_last ON ban_counts (last_ban);"
-      "CREATE TABLE positions (path TEXT PRIMARY KEY NOT NULL, dev INTEGER NOT NULL,"
-      " ino INTEGER NOT NULL, offset INTEGER NOT NULL, head_hash INTEGER NOT NULL,"
-      " head_len INTEGER NOT NULL);"
+  RawSql(std::string(kVersionOneSchema) +
       "INSERT INTO bans VALUES ('sshd', '192.0.2.1', 100, 700, 0, 1, 5, NULL);"
       "INSERT INTO positions VALUES ('/var/log/auth.log', 1, 2, 3, 4, 5);"
       "PRAGMA user_version = 1;");
@@ -267,21 +270,7 @@ TEST_F(SqliteBanStoreTest, CompilesNoStatementAtOpenAndEachKindOnFirstUse) {
 
 TEST_F(SqliteBanStoreTest, StatementsCompiledAfterAMigrationUseTheNewSchema) {
   // Version 1 had no journal_cursors table: statements compiled at open would have failed on it.
-  RawSql(
-      "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;"
-      "CREATE TABLE bans (jail TEXT NOT NULL, target TEXT NOT NULL, start INTEGER NOT NULL,"
-      " end INTEGER NOT NULL, permanent INTEGER NOT NULL, ban_count INTEGER NOT NULL,"
-      " failures INTEGER NOT NULL, matches BLOB, PRIMARY KEY (jail, target)) WITHOUT ROWID;"
-      "CREATE TABLE history (target TEXT NOT NULL, jail TEXT NOT NULL, start INTEGER NOT NULL,"
-      " end INTEGER NOT NULL, permanent INTEGER NOT NULL, failures INTEGER NOT NULL,"
-      " PRIMARY KEY (target, jail, start)) WITHOUT ROWID;"
-      "CREATE INDEX history_by_start ON history (start);"
-      "CREATE TABLE ban_counts (jail TEXT NOT NULL, target TEXT NOT NULL, count INTEGER NOT NULL,"
-      " last_ban INTEGER NOT NULL, PRIMARY KEY (jail, target)) WITHOUT ROWID;"
-      "CREATE INDEX ban_counts_by_last ON ban_counts (last_ban);"
-      "CREATE TABLE positions (path TEXT PRIMARY KEY NOT NULL, dev INTEGER NOT NULL,"
-      " ino INTEGER NOT NULL, offset INTEGER NOT NULL, head_hash INTEGER NOT NULL,"
-      " head_len INTEGER NOT NULL);"
+  RawSql(std::string(kVersionOneSchema) +
       "PRAGMA user_version = 1;");
   auto store = OpenStore();
   EXPECT_EQ(store->cached_statements(), 0u);
