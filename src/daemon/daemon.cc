@@ -48,20 +48,11 @@ constexpr size_t kMaxStoredMatches = 5;
 // Journal sources get PatternIds from here up; the tailer numbers its patterns from 1.
 constexpr PatternId kJournalPatternBase = 0x80000000u;
 
-std::string JoinLines(const std::vector<std::string>& lines) {
+std::string Join(const std::vector<std::string>& items, char sep) {
   std::string out;
-  for (const std::string& l : lines) {
-    if (!out.empty()) out += '\n';
-    out += l;
-  }
-  return out;
-}
-
-std::string JoinWords(const std::vector<std::string>& words) {
-  std::string out;
-  for (const std::string& w : words) {
-    if (!out.empty()) out += ' ';
-    out += w;
+  for (const std::string& item : items) {
+    if (!out.empty()) out += sep;
+    out += item;
   }
   return out;
 }
@@ -188,7 +179,7 @@ Status Daemon::Start(const Config& config) {
   std::map<std::string, JailRuntime> jails;
   std::vector<std::string> errors;
   if (!BuildJails(config, &jails, &errors)) {
-    return Status::InvalidArgument(JoinLines(errors));
+    return Status::InvalidArgument(Join(errors, '\n'));
   }
   std::vector<std::string> order;
   for (const JailConfig& jc : config.jails) {
@@ -379,7 +370,7 @@ Status Daemon::ApplyJails(std::map<std::string, JailRuntime> jails, std::vector<
     }
     if (files.empty()) {
       Log().warn("[{}] none of its log files exist yet ({}); watching for them", name,
-                 JoinLines(rt.jail->config().logpath));
+                 Join(rt.jail->config().logpath, '\n'));
     }
   }
   return Status::Ok();
@@ -484,7 +475,7 @@ void Daemon::RebuildJournalSources(std::map<std::string, std::string> cursors) {
     jj.matches = matches;
     jj.description = "journal";
     for (const std::string& m : matches) jj.description += " " + m;
-    if (!jc.journalpath.empty()) jj.description += " in " + JoinWords(jc.journalpath);
+    if (!jc.journalpath.empty()) jj.description += " in " + Join(jc.journalpath, ' ');
     if (auto it = cursors.find(name); it != cursors.end()) jj.saved_cursor = it->second;
 
     Result<std::unique_ptr<JournalReader>> reader = OpenSdJournal(jc.journalpath);
@@ -559,7 +550,6 @@ Status Daemon::Run() {
   SdNotify("READY=1\nSTATUS=watching " + std::to_string(jail_order_.size()) + " jails");
   Log().info("Portcullis started: {} jails, {} active bans", jail_order_.size(), ledger_.size());
   FlushLog();
-  ScheduleDeadline();
   last_position_save_ms_ = EventLoop::MonotonicMs();
   next_purge_ms_ = last_position_save_ms_ + 60 * 1000;  // first purge soon after start
   ScheduleDeadline();
